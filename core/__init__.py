@@ -1,0 +1,17 @@
+"""Chapar: a self-hosted campaign manager. These names are the public API for plugins."""
+from .access import require_role
+from .app import create_app
+from .config import ConfigError
+from .db import db
+from .events import Event, track
+from .hookspecs import hookimpl
+from .models import BaseModel, utcnow
+from .queue import enqueue, get_queue, get_redis
+from .ui import DashboardPanel, MenuItem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "create_app", "db", "enqueue",
+    "get_queue", "get_redis", "hookimpl", "require_role", "track", "utcnow", "__version__",
+]

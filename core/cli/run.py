@@ -1,0 +1,97 @@
+"""`chapar serve` (web, workers and scheduler in one command) and `chapar worker`."""
+import signal
+import subprocess
+import sys
+
+import click
+
+from ..config import Config
+from ..embedded_redis import stop_all
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(0)
+
+
+def _spawn_workers(count):
+    from ..embedded_redis import _die_with_parent
+
+    return [subprocess.Popen([sys.executable, "-m", "chapar.cli", "worker", "--name", f"serve-{i + 1}"],
+                             preexec_fn=_die_with_parent) for i in range(count)]
+
+
+def _stop_children(children, timeout=20):
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)  # RQ finishes the current job, then exits
+    for child in children:
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Worker processes beside the web server (default: CHAPAR_WORKERS).")
+def serve(host, port, workers):
+    """Run web, worker(s) and scheduler in one command, migrating first; Ctrl-C stops them all."""
+    from waitress.server import create_server
+
+    from ..app import create_app
+    from ..db import db
+    from ..schema import migrate
+    from ..users import ensure_first_admin
+
+    settings = Config().prepare_home()
+    signal.signal(signal.SIGTERM, _raise_exit)
+    children = []
+    try:
+        app = create_app(settings)
+        with app.app_context(), db.connection_context():
+            migrate()
+            first = ensure_first_admin()
+        try:
+            server = create_server(app, host=host, port=port, threads=8, ident="chapar")
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        children = _spawn_workers(settings.WORKERS if workers is None else workers)
+        url = f"http://{host}:{port}/"
+        click.echo(f"Chapar is running at {url}")
+        click.echo(f"Instance folder: {settings.HOME}")
+        if first:
+            user, password = first
+            click.echo(f"First run: log in as {user.email} with the one-time password {password}")
+            click.echo("You will be asked to choose a new password at first login.")
+        click.echo("Press Ctrl-C to stop.", nl=True)
+        sys.stdout.flush()
+        server.run()  # returns on SystemExit or KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_children(children)
+        stop_all()
+        click.echo("Chapar stopped.")
+
+
+@click.command()
+@click.option("--queue", "-q", "queues", multiple=True, help="Queue to listen to (repeatable; default: all).")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--name", default=None, help="Worker name shown on the Jobs page.")
+def worker(queues, burst, name):
+    """Run a background worker with the scheduler; does not fork per job."""
+    from ..app import create_app
+    from ..worker import build_worker
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    app = create_app()
+    try:
+        build_worker(app, list(queues), name=name).work(burst=burst, with_scheduler=True)
+    finally:
+        stop_all()
+
+
+COMMANDS = [serve, worker]

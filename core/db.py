@@ -1,0 +1,54 @@
+"""The database proxy every model binds to, and the one place a URL becomes a connection."""
+from urllib.parse import unquote, urlparse
+
+from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+
+from .config import ConfigError
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "busy_timeout": 10000,  # ms; writers from web and worker processes wait instead of failing
+    "foreign_keys": 1,
+    "synchronous": "normal",
+}
+
+
+def database_from_url(url):
+    """Build (not connect) a peewee database for a sqlite:/// or postgresql:// URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname,
+            port=parsed.port,
+            prefer_psycopg3=True,
+        )
+    raise ConfigError(f"CHAPAR_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
+
+
+def init_database(url):
+    """Point the proxy at the database for `url` and check that it answers."""
+    database = database_from_url(url)
+    db.initialize(database)
+    try:
+        database.connect(reuse_if_open=True)
+        database.execute_sql("SELECT 1")
+    except (OperationalError, Exception) as exc:  # psycopg raises its own classes
+        shown = url.split("@")[-1] if "@" in url else url
+        raise ConfigError(f"CHAPAR_DATABASE_URL: cannot connect to {shown}: {str(exc).strip()}") from None
+    finally:
+        if not database.is_closed():
+            database.close()
+    return database
+
+
+def is_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)

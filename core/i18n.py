@@ -1,0 +1,64 @@
+"""Languages: Flask-Babel with English and Persian, the user's choice, Jalali dates for Persian."""
+from datetime import date, datetime, timezone
+
+import jdatetime
+from flask import request, session
+from flask_babel import Babel, format_datetime, get_locale
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "fa": "فارسی"}
+RTL = {"fa"}
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def select_locale():
+    """The user's saved choice, else the session's, else the browser's, else the default."""
+    from flask import current_app
+
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config["CHAPAR"].DEFAULT_LOCALE
+
+
+def current_language():
+    return str(get_locale() or "en")
+
+
+def text_direction():
+    return "rtl" if current_language() in RTL else "ltr"
+
+
+def persian_digits(text):
+    return str(text).translate(_PERSIAN_DIGITS)
+
+
+def format_when(value, with_time=True):
+    """A date or datetime for display: Jalali with Persian digits in Persian, Babel's format otherwise."""
+    if value is None:
+        return ""
+    if current_language() == "fa":
+        if isinstance(value, datetime):
+            jalali = jdatetime.datetime.fromgregorian(datetime=value)
+            text = jalali.strftime("%Y/%m/%d %H:%M" if with_time else "%Y/%m/%d")
+        else:
+            text = jdatetime.date.fromgregorian(date=value).strftime("%Y/%m/%d")
+        return persian_digits(text)
+    if isinstance(value, datetime):
+        return format_datetime(value.replace(tzinfo=value.tzinfo or timezone.utc), "medium" if with_time else "short")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def init_app(app):
+    from pathlib import Path
+
+    import chapar.webui as webui
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(webui.__file__).parent / "translations")
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals.update(text_direction=text_direction, current_language=current_language,
+                                 LANGUAGES=LANGUAGES)

@@ -1,0 +1,1 @@
+"""Core schema migrations, applied in numeric order by `chapar migrate` (see chapar.schema)."""
