@@ -1,5 +1,6 @@
 """Chapar: a self-hosted campaign manager. These names are the public API for plugins."""
 from .access import require_role
+from .api import PageArgsSchema, api_abort, page_of, paginate, register_api_blueprint
 from .app import create_app
 from .config import ConfigError
 from .db import db
@@ -12,6 +13,7 @@ from .ui import DashboardPanel, MenuItem
 __version__ = "0.1.0"
 
 __all__ = [
-    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "create_app", "db", "enqueue",
-    "get_queue", "get_redis", "hookimpl", "require_role", "track", "utcnow", "__version__",
+    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "PageArgsSchema", "api_abort",
+    "create_app", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate",
+    "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]

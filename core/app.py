@@ -58,6 +58,7 @@ def create_app(config=None):
 
 
 def _mount_plugins(app):
+    from .api import mount_blueprint
     from .plugin_static import plugin_static_blueprint
 
     # Plugins' own templates resolve as "<package>/<file>.html" next to the web UI's.
@@ -65,4 +66,4 @@ def _mount_plugins(app):
     app.jinja_loader = ChoiceLoader([loader for loader in loaders if loader is not None])
     app.register_blueprint(plugin_static_blueprint())
     for blueprint in call_hook_flat("register_blueprints", app=app):
-        app.register_blueprint(blueprint)
+        mount_blueprint(app, blueprint)  # flask-smorest Blueprints go under /api/v1

@@ -110,12 +110,16 @@ class Config:
 def _persisted_secret(path):
     if path.exists():
         return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: two processes starting at once must not write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    except FileExistsError:
-        return path.read_text().strip()
+    # Written whole to a private temporary file, then linked into place: link() fails if the
+    # key already exists, so two processes starting at once agree on one complete key.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()

@@ -1,7 +1,7 @@
 """The database proxy every model binds to, and the one place a URL becomes a connection."""
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
 from .config import ConfigError
 
@@ -23,6 +23,8 @@ def database_from_url(url):
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
         return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
     if parsed.scheme in ("postgres", "postgresql"):
+        # Query arguments are libpq's (sslmode=require, ...); an unreachable host fails in seconds.
+        options = {"connect_timeout": "5", **dict(parse_qsl(parsed.query))}
         return PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username) if parsed.username else None,
@@ -30,6 +32,7 @@ def database_from_url(url):
             host=parsed.hostname,
             port=parsed.port,
             prefer_psycopg3=True,
+            **options,
         )
     raise ConfigError(f"CHAPAR_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
 
@@ -41,9 +44,10 @@ def init_database(url):
     try:
         database.connect(reuse_if_open=True)
         database.execute_sql("SELECT 1")
-    except (OperationalError, Exception) as exc:  # psycopg raises its own classes
-        shown = url.split("@")[-1] if "@" in url else url
-        raise ConfigError(f"CHAPAR_DATABASE_URL: cannot connect to {shown}: {str(exc).strip()}") from None
+    except Exception as exc:  # peewee's OperationalError, or psycopg's own classes
+        shown = url.split("@")[-1] if "@" in url else url  # never print the password
+        reason = " ".join(str(exc).split())  # libpq's messages span lines; the admin gets one
+        raise ConfigError(f"CHAPAR_DATABASE_URL: cannot connect to {shown}: {reason}") from None
     finally:
         if not database.is_closed():
             database.close()

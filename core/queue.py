@@ -19,8 +19,9 @@ def connect_redis(config):
         client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
         client.ping()
     except (redis.RedisError, ValueError) as exc:
-        shown = url.split("@")[-1]
-        raise ConfigError(f"CHAPAR_REDIS_URL: cannot reach Redis at {shown}: {exc}") from None
+        shown = url.split("@")[-1]  # never print the password
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"CHAPAR_REDIS_URL: cannot reach Redis at {shown}: {reason}") from None
     return client
 
 

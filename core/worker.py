@@ -1,5 +1,6 @@
 """The RQ worker: no fork per job, an app context and a fresh database connection around each."""
 import logging
+import os
 
 from rq import Queue, SimpleWorker
 
@@ -24,6 +25,22 @@ class ChaparWorker(SimpleWorker):
             finally:
                 if not db.is_closed():
                     db.close()
+
+
+_fork_hook_installed = False
+
+
+def scheduler_dies_with_worker():
+    """Make every process this one forks (RQ's scheduler) get SIGTERM when it dies, even by SIGKILL.
+
+    Call once in a worker process; the worker itself never forks per job.
+    """
+    global _fork_hook_installed
+    if not _fork_hook_installed:
+        from .embedded_redis import die_with_parent
+
+        os.register_at_fork(after_in_child=die_with_parent)
+        _fork_hook_installed = True
 
 
 def build_worker(app, queue_names, name=None):

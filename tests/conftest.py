@@ -7,7 +7,6 @@ session and flushed per test.
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from urllib.parse import urlparse
 
 import pytest
 import redis as redis_lib
+from chapar_process import free_port
+from flask import g, request_started
 
 TEST_PASSWORD = "correct horse battery staple"
 ROLE_NAMES = ("admin", "manager", "marketer", "viewer")
@@ -25,12 +26,20 @@ ROLE_NAMES = ("admin", "manager", "marketer", "viewer")
 def pytest_configure(config):
     # Entry points are not loaded under test: tests register the plugins they need.
     sys._called_from_test = True
+    # argon2 at production cost (~0.2 s a hash) dominated tests that create users; the same
+    # algorithm at minimal cost keeps every code path (argon2id hashes, timing equaliser).
+    import argon2
+
+    from chapar import passwords
+
+    passwords._hasher = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("chapar-timing-equaliser")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(name="free_port", scope="session")
+def free_port_fixture():
+    """A function returning a port that is free right now."""
+    return free_port
 
 
 def _redis_binary():
@@ -67,6 +76,15 @@ def redis_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _plugins_left_as_found():
+    """Whatever a test registers, breaks or disables, the next test starts from the same plugins."""
+    from fixture_plugin.testing import isolated_plugins
+
+    with isolated_plugins():
+        yield
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -155,6 +173,10 @@ def app_config(tmp_path, database_url, redis_url):
     return {"HOME": str(home), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
 
 
+def _fresh_g(sender, **extra):
+    vars(g._get_current_object()).clear()
+
+
 @pytest.fixture
 def app(app_config):
     from chapar import create_app
@@ -164,6 +186,9 @@ def app(app_config):
     application.config["TESTING"] = True
     ctx = application.app_context()
     ctx.push()
+    # Test-client requests reuse this pushed app context, and with it `g`; a server gives each
+    # request a fresh one. Without this, g.csrf_token or g.api_token would leak between requests.
+    request_started.connect(_fresh_g, application)
     db.connect(reuse_if_open=True)
     yield application
     if not db.is_closed():

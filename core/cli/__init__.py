@@ -1,4 +1,5 @@
 """The `chapar` command line. Each command group lives in a file named for it."""
+import os
 import sys
 
 import click
@@ -23,23 +24,29 @@ def cli():
     """Chapar: self-hosted campaign manager."""
 
 
-def _add_commands():
+def load_commands():
+    """(Re)build `cli`: the built-in commands, then those plugins add through register_commands.
+
+    Plugins are loaded without building the app, so `chapar --help` works before the database
+    or Redis is reachable; a wrong setting is reported by the command that needs it.
+    """
+    from ..config import Config
     from ..plugins import call_hook, load_plugins
     from . import admin, run, schema
 
+    cli.commands.clear()
     for module in (run, schema, admin):
         for command in module.COMMANDS:
             cli.add_command(command)
-    # Plugins may add commands; load them without building the whole app.
     try:
-        from ..config import Config
-
-        load_plugins(disabled=Config().DISABLED_PLUGINS)
-    except ConfigError:
-        load_plugins()
+        disabled = Config().DISABLED_PLUGINS
+    except ConfigError:  # another setting is wrong; still honour the disabled list
+        disabled = [n.strip() for n in os.environ.get("CHAPAR_DISABLED_PLUGINS", "").split(",") if n.strip()]
+    load_plugins(disabled=disabled)
     call_hook("register_commands", cli=cli)
+    return cli
 
 
 def main(argv=None):
-    _add_commands()
+    load_commands()
     return cli.main(args=argv, prog_name="chapar")

@@ -56,16 +56,19 @@ def token_create(email, name, role):
 
 
 @click.command()
-def plugins():
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the whole traceback of broken plugins.")
+def plugins(show_traceback):
     """List plugins with version, hooks and state."""
     from ..plugins import plugin_states
 
-    with app_context():
+    with app_context():  # building the app runs the hooks that may break a plugin
         states, disabled = plugin_states()
     for state in states:
         click.echo(f"{state.name}  {state.version or '-'}  {state.state}  hooks: {', '.join(state.hooks) or '-'}")
         if state.error:
             click.echo(f"    error: {state.error}")
+            if show_traceback:
+                click.echo("    " + state.detail.rstrip().replace("\n", "\n    "))
     for state in disabled:
         click.echo(f"{state.name}  -  disabled")
 

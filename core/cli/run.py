@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..config import Config
-from ..embedded_redis import stop_all
+from ..embedded_redis import die_with_parent, hold_serve_lock, stop_all
 
 
 def _raise_exit(signum, frame):
@@ -14,10 +14,10 @@ def _raise_exit(signum, frame):
 
 
 def _spawn_workers(count):
-    from ..embedded_redis import _die_with_parent
-
+    # Own sessions: Ctrl-C reaches only serve, which then stops each worker once, warmly; a
+    # worker hit by the terminal's SIGINT too would take serve's SIGTERM as a cold shutdown.
     return [subprocess.Popen([sys.executable, "-m", "chapar.cli", "worker", "--name", f"serve-{i + 1}"],
-                             preexec_fn=_die_with_parent) for i in range(count)]
+                             preexec_fn=die_with_parent, start_new_session=True) for i in range(count)]
 
 
 def _stop_children(children, timeout=20):
@@ -38,7 +38,11 @@ def _stop_children(children, timeout=20):
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Worker processes beside the web server (default: CHAPAR_WORKERS).")
 def serve(host, port, workers):
-    """Run web, worker(s) and scheduler in one command, migrating first; Ctrl-C stops them all."""
+    """Run web, worker(s) and scheduler in one command, migrating first; Ctrl-C stops them all.
+
+    Without CHAPAR_REDIS_URL it starts a private Redis in the instance folder, and a second
+    serve on the same instance folder is refused while this one runs.
+    """
     from waitress.server import create_server
 
     from ..app import create_app
@@ -47,6 +51,8 @@ def serve(host, port, workers):
     from ..users import ensure_first_admin
 
     settings = Config().prepare_home()
+    if settings.embedded_redis:
+        hold_serve_lock(settings.HOME)
     signal.signal(signal.SIGTERM, _raise_exit)
     children = []
     try:
@@ -72,6 +78,9 @@ def serve(host, port, workers):
     except KeyboardInterrupt:
         pass
     finally:
+        # Let a second Ctrl-C or SIGTERM not cut the orderly shutdown short (it is bounded).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _stop_children(children)
         stop_all()
         click.echo("Chapar stopped.")
@@ -84,9 +93,10 @@ def serve(host, port, workers):
 def worker(queues, burst, name):
     """Run a background worker with the scheduler; does not fork per job."""
     from ..app import create_app
-    from ..worker import build_worker
+    from ..worker import build_worker, scheduler_dies_with_worker
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    scheduler_dies_with_worker()
     app = create_app()
     try:
         build_worker(app, list(queues), name=name).work(burst=burst, with_scheduler=True)

@@ -1,0 +1,42 @@
+"""Running the real `chapar` command line in a subprocess, as an admin would, for tests."""
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+
+def chapar_env(home, **settings):
+    """The environment of a Chapar process: this one's, minus CHAPAR_*, plus `settings`.
+
+    chapar_env(tmp_path, REDIS_URL=...) -> CHAPAR_HOME=tmp_path, CHAPAR_REDIS_URL=...
+    tests/ is on PYTHONPATH so workers can import job functions defined by tests.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CHAPAR_")}
+    env.update({f"CHAPAR_{name}": str(value) for name, value in settings.items()}, CHAPAR_HOME=str(home))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
+    return env
+
+
+def command(*args):
+    return [sys.executable, "-m", "chapar.cli", *args]
+
+
+def run_chapar(env, *args, timeout=60):
+    """Run `chapar <args>` to completion; returns the CompletedProcess (text output)."""
+    return subprocess.run(command(*args), env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def start_chapar(env, *args):
+    """Start `chapar <args>` in its own session (so signals reach only it); stdout is a pipe."""
+    return subprocess.Popen(command(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,1 @@
+"""A sample external Chapar plugin, installed with pip by Chapar's tests (tests/test_plugins_sample.py)."""
