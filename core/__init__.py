@@ -3,17 +3,19 @@ from .access import require_role
 from .api import PageArgsSchema, api_abort, page_of, paginate, register_api_blueprint
 from .app import create_app
 from .config import ConfigError
+from .contacts.timeline import TimelineEntry
 from .db import db
 from .events import Event, track
 from .hookspecs import hookimpl
 from .models import BaseModel, utcnow
 from .queue import enqueue, get_queue, get_redis
+from .segments import SegmentFilter
 from .ui import DashboardPanel, MenuItem
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "PageArgsSchema", "api_abort",
-    "create_app", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate",
+    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "PageArgsSchema", "SegmentFilter", "api_abort",
+    "TimelineEntry", "create_app", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate",
     "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]

@@ -1,4 +1,5 @@
 """Who is asking: Flask-Login for browser sessions, Bearer tokens for the API, role checks."""
+import secrets
 from functools import wraps
 
 from flask import abort, g, redirect, request, url_for
@@ -18,6 +19,31 @@ def _load_user(user_id):
     except ValueError:
         return None
     return user if user is not None and user.active else None
+
+
+SESSION_EPOCH_KEY = "chapar:session-epoch:{}"
+
+
+def session_epoch(user_id, start=False):
+    """The user's current session epoch (a random string kept in Redis), or None when there is
+    none. A sign-in records it in the session (start=True creates it if needed); a session holding
+    any other value has ended (see end_sessions). Should Redis lose the value, every session of
+    the user ends rather than revives."""
+    from .queue import get_redis
+
+    redis, key = get_redis(), SESSION_EPOCH_KEY.format(user_id)
+    if start:
+        redis.set(key, secrets.token_hex(8), nx=True)
+    value = redis.get(key)
+    return value.decode() if value is not None else None
+
+
+def end_sessions(user_id):
+    """End every web session of the user, on every device: sessions are signed cookies that the
+    server cannot delete, so each one is checked against this epoch on every request."""
+    from .queue import get_redis
+
+    get_redis().set(SESSION_EPOCH_KEY.format(user_id), secrets.token_hex(8))
 
 
 def current_role():

@@ -9,6 +9,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 
 class ConfigError(Exception):
@@ -35,6 +36,8 @@ SETTINGS = (
     Setting("HTTPS", "bool", False, "Serve behind HTTPS: cookies get the Secure flag and HSTS is sent."),
     Setting("PROXY_COUNT", "int", 0, "How many reverse proxies sit in front (trust their X-Forwarded-* headers)."),
     Setting("LOGIN_RATE_LIMIT", "str", "10 per minute", "Login attempts allowed per address (Flask-Limiter syntax)."),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", "str", "20 per minute",
+            "Login attempts allowed per account, from all addresses together (Flask-Limiter syntax)."),
     Setting("JOB_TIMEOUT", "int", 600, "Seconds a background job may run before it is stopped and marked failed."),
     Setting("WORKERS", "int", 1, "Worker processes that `chapar serve` starts beside the web server."),
     Setting("LOG_LEVEL", "choice", "INFO", "Logging level.", ("DEBUG", "INFO", "WARNING", "ERROR")),
@@ -92,12 +95,16 @@ class Config:
             raise ConfigError("CHAPAR_WORKERS: must be at least 1")
 
     def prepare_home(self):
-        """Create the instance folder and fill in the generated secret key."""
+        """Create the instance folder (private: mode 0700) and fill in the generated secret key."""
         try:
             for sub in ("", "uploads"):
-                (self.HOME / sub).mkdir(parents=True, exist_ok=True)
+                (self.HOME / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"CHAPAR_HOME: cannot create {self.HOME}: {exc.strerror}") from None
+        for path in (self.HOME, self.HOME / "uploads"):
+            make_private(path)
+        if self.DATABASE_URL == f"sqlite:///{self.HOME / 'chapar.db'}":
+            _create_private(self.HOME / "chapar.db")  # SQLite gives its -wal and -shm files this mode too
         if not self.SECRET_KEY:
             self.SECRET_KEY = _persisted_secret(self.HOME / "secret_key")
         return self
@@ -105,6 +112,61 @@ class Config:
     @property
     def embedded_redis(self):
         return not self.REDIS_URL
+
+
+def make_private(path):
+    """Take group and other permissions off `path` if this process owns it. Only ever tightens,
+    and never fails: a folder someone else prepared is left as they made it."""
+    try:
+        info = path.stat()
+        if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            path.chmod(stat.S_IMODE(info.st_mode) & ~0o077)
+    except OSError:
+        pass
+
+
+def _create_private(path):
+    """Create an empty file readable by its owner only (SQLite takes an empty file as a new
+    database), or tighten an existing one."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR))
+    except FileExistsError:
+        make_private(path)
+    except OSError:
+        pass  # SQLite will report the real problem when it opens the file
+
+
+SECRET_MASK = "••••••"
+_SECRET_WORDS = ("pass", "secret", "key", "token")
+
+
+def mask_url(url):
+    """`url` with anything secret replaced by ••••••: the password in user:password@ (the whole
+    user info when it has no colon, as some services put a token there), and the value of every
+    query argument whose name contains pass, secret, key or token (password=, sslpassword=, ...).
+    The rest is left exactly as written."""
+    text = str(url)
+    scheme_end = text.find("://")
+    if scheme_end < 0:
+        return text
+    start = scheme_end + 3
+    end = min([i for i in (text.find(ch, start) for ch in "/?#") if i != -1] or [len(text)])
+    netloc = text[start:end]
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:{SECRET_MASK}@{host}" if colon else f"{SECRET_MASK}@{host}"
+    path, question, query = text[end:].partition("?")
+    if question:
+        query, hashmark, fragment = query.partition("#")
+        pieces = []
+        for piece in query.split("&"):
+            name, equals, _value = piece.partition("=")
+            if equals and any(word in unquote_plus(name).lower() for word in _SECRET_WORDS):
+                piece = f"{name}={SECRET_MASK}"
+            pieces.append(piece)
+        path += "?" + "&".join(pieces) + hashmark + fragment
+    return text[:start] + netloc + path
 
 
 def _persisted_secret(path):

@@ -3,7 +3,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
-from .config import ConfigError
+from .config import ConfigError, mask_url
 
 db = DatabaseProxy()
 
@@ -45,7 +45,7 @@ def init_database(url):
         database.connect(reuse_if_open=True)
         database.execute_sql("SELECT 1")
     except Exception as exc:  # peewee's OperationalError, or psycopg's own classes
-        shown = url.split("@")[-1] if "@" in url else url  # never print the password
+        shown = mask_url(url).split("@")[-1]  # never print the password (nor secret query arguments)
         reason = " ".join(str(exc).split())  # libpq's messages span lines; the admin gets one
         raise ConfigError(f"CHAPAR_DATABASE_URL: cannot connect to {shown}: {reason}") from None
     finally:

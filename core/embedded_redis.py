@@ -25,12 +25,22 @@ _MAX_SOCKET_PATH = 107  # sun_path is 108 bytes on Linux, with its terminating N
 _UNSET = "CHAPAR_REDIS_URL: unset, and the embedded redis-server"
 
 
+def _load_prctl():
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # not Linux: rely on the owner's cleanup alone
+
+
+# Looked up once, here in the parent: between fork and exec a child of a threaded process (the
+# web server runs threads) may only do async-signal-safe work, and loading a library is not.
+_prctl = _load_prctl()
+
+
 def die_with_parent():
     """In a freshly forked child: ask the kernel for SIGTERM when the parent dies, even by SIGKILL."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: rely on the owner's cleanup alone
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _redis_binary():
@@ -76,7 +86,7 @@ class EmbeddedRedis:
             # Its own session: Ctrl-C in the terminal reaches Chapar, which stops Redis last.
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.PIPE, preexec_fn=die_with_parent,
-                                            start_new_session=True)
+                                            start_new_session=True, umask=0o077)  # private redis.rdb, redis.log
         except OSError as exc:
             raise ConfigError(f"{_UNSET} could not start: {exc}") from None
         atexit.register(self.stop)

@@ -42,3 +42,13 @@ def extra_template_vars(template, request, user):
 @hookspec
 def track_event(event):
     """Observe `event`, an Event (name, actor, properties, created_at); return nothing."""
+
+
+@hookspec
+def register_segment_filters():
+    """Return a list of SegmentFilter objects adding conditions to the segment filter language."""
+
+
+@hookspec
+def contact_timeline(contact):
+    """Return a list of TimelineEntry items that happened to `contact`, for its page."""

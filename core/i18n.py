@@ -13,8 +13,10 @@ _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 def select_locale():
     """The user's saved choice, else the session's, else the browser's, else the default."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # a command or a worker: lazy strings render in the default language
+        return current_app.config["CHAPAR"].DEFAULT_LOCALE
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
     if session.get("locale") in LANGUAGES:
@@ -46,7 +48,8 @@ def format_when(value, with_time=True):
             text = jdatetime.date.fromgregorian(date=value).strftime("%Y/%m/%d")
         return persian_digits(text)
     if isinstance(value, datetime):
-        return format_datetime(value.replace(tzinfo=value.tzinfo or timezone.utc), "medium" if with_time else "short")
+        value = value.replace(tzinfo=value.tzinfo or timezone.utc)
+        return format_datetime(value, "medium") if with_time else format_date(value, "medium")
     if isinstance(value, date):
         return format_date(value, "medium")
     return str(value)

@@ -136,7 +136,7 @@ def describe(job):
 def _fetch(job_id):
     try:
         return Job.fetch(job_id, connection=get_redis())
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not a possible RQ job id (ids come from URLs)
         raise JobNotFound(job_id) from None
 
 

@@ -4,6 +4,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
+# argon2's time grows with the input and the sign-in form reads no more than this many
+# characters, so a longer password could be set but never used.
+MAX_LENGTH = 1024
 # Compared against when the account does not exist, so both paths take the same time.
 _DUMMY_HASH = _hasher.hash("chapar-timing-equaliser")
 
@@ -25,4 +28,6 @@ def password_problem(password):
         return "too_short"
     if password.strip() == "":
         return "blank"
+    if len(password) > MAX_LENGTH:
+        return "too_long"
     return None

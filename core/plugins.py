@@ -17,6 +17,8 @@ import pluggy
 from flask import Blueprint
 
 from . import hookspecs
+from .contacts.timeline import TimelineEntry
+from .segments.extension import SegmentFilter
 from .ui import DashboardPanel, MenuItem
 
 log = logging.getLogger("chapar.plugins")
@@ -25,7 +27,8 @@ ENTRY_POINT_GROUP = "chapar"
 # Modules inside Chapar that register through the hooks like any plugin, by plugin name.
 DEFAULT_PLUGINS = {"webui": "chapar.webui.plugin"}
 # What list-returning hooks must return: a list of these. Others return a dict or nothing.
-LIST_RESULTS = {"register_blueprints": Blueprint, "menu_items": MenuItem, "dashboard_panels": DashboardPanel}
+LIST_RESULTS = {"register_blueprints": Blueprint, "menu_items": MenuItem, "dashboard_panels": DashboardPanel,
+                "register_segment_filters": SegmentFilter, "contact_timeline": TimelineEntry}
 DICT_RESULTS = {"extra_template_vars"}
 
 pm = pluggy.PluginManager("chapar")

@@ -3,7 +3,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
-from .config import ConfigError
+from .config import ConfigError, mask_url
 from .embedded_redis import ensure_embedded
 
 DEFAULT_QUEUE = "default"
@@ -19,7 +19,7 @@ def connect_redis(config):
         client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
         client.ping()
     except (redis.RedisError, ValueError) as exc:
-        shown = url.split("@")[-1]  # never print the password
+        shown = mask_url(url).split("@")[-1]  # never print the password (nor secret query arguments)
         reason = " ".join(str(exc).split())
         raise ConfigError(f"CHAPAR_REDIS_URL: cannot reach Redis at {shown}: {reason}") from None
     return client

@@ -63,7 +63,10 @@ def ensure_first_admin():
     """
     if User.select().exists():
         return None
+    from .audit import record
+
     password = one_time_password()
     user = create_user("admin@localhost", password, role="admin", name="Administrator",
                        must_change_password=True)
+    record("user.created", target=user.email, role=user.role, via="first-run")
     return user, password

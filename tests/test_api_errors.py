@@ -28,7 +28,7 @@ def test_405_names_the_allowed_methods(app, users, api_as):
 
 
 def test_400_on_a_body_that_is_not_json(app, users, api_as):
-    response = api_as("viewer").post("/api/v1/tokens", data="{not json", content_type="application/json")
+    response = api_as("manager").post("/api/v1/tokens", data="{not json", content_type="application/json")
     error = assert_error(response, 400, "bad_request")
     assert "JSON" in error["message"]
 

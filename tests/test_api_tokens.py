@@ -31,11 +31,11 @@ def test_create_use_revoke_then_401(app, users, api_as):
 
 
 def test_the_role_defaults_to_the_calling_tokens(app, users, api_as):
-    assert api_as("marketer").post("/api/v1/tokens", json={"name": "x"}).get_json()["role"] == "marketer"
+    assert api_as("manager").post("/api/v1/tokens", json={"name": "x"}).get_json()["role"] == "manager"
 
 
 def test_a_token_cannot_create_a_stronger_one(app, users):
-    _token, secret = create_token(users["admin"], "weak", role="viewer")
+    _token, secret = create_token(users["admin"], "weak", role="manager")
     response = app.test_client().post("/api/v1/tokens", json={"name": "escalate", "role": "admin"},
                                       headers=bearer(secret))
     assert response.status_code == 403
@@ -58,7 +58,7 @@ def test_hashes_are_never_returned(app, users, api_as):
 def test_list_shows_only_the_callers_tokens(app, users, api_as):
     create_token(users["admin"], "someone else's")
     client = api_as("viewer")
-    client.post("/api/v1/tokens", json={"name": "second"})
+    create_token(users["viewer"], "second")
     body = client.get("/api/v1/tokens").get_json()
     assert [item["name"] for item in body["items"]] == ["second", "test viewer"]  # newest first
     assert {item["user_email"] for item in body["items"]} == {users["viewer"].email}
@@ -91,7 +91,7 @@ def test_revoking_someone_elses_token(app, users, api_as):
 
 
 def test_422_with_field_details(app, users, api_as):
-    client = api_as("viewer")
+    client = api_as("manager")
     missing = client.post("/api/v1/tokens", json={})
     assert missing.status_code == 422
     error = missing.get_json()["error"]

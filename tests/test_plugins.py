@@ -66,8 +66,9 @@ def test_a_plugin_registered_in_code_is_described(plugins, app):  # noqa: F811
     plugins.fixture()
     state = state_of("fixture_plugin")
     assert (state.version, state.module, state.origin, state.state) == ("1.0", "fixture_plugin", "registered", "active")
-    assert state.hooks == sorted(["startup", "register_commands", "register_blueprints", "menu_items",
-                                  "dashboard_panels", "extra_template_vars", "track_event"])
+    # The fixture plugin implements every hook there is.
+    assert state.hooks == sorted(caller.name for caller in pm.hook.__dict__.values() if hasattr(caller, "has_spec")
+                                 and caller.has_spec())
 
 
 def test_a_disabled_plugin_is_never_imported(plugins, fake_distribution):  # noqa: F811

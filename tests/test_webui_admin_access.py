@@ -31,8 +31,13 @@ ROUTES = [
     ("GET", "/admin/settings", "admin"),
     ("POST", "/admin/settings", "admin"),
     ("GET", "/admin/audit", "admin"),
+    ("GET", "/admin/fields", "admin"),
+    ("POST", "/admin/fields", "admin"),
+    ("GET", "/admin/fields/1/delete", "admin"),
+    ("POST", "/admin/fields/1/delete", "admin"),
 ]
-SAMPLE_ARGS = {"user_id": 1, "token_id": 1, "job_id": JOB_ID, "queue_name": "default", "state": "failed"}
+SAMPLE_ARGS = {"user_id": 1, "token_id": 1, "job_id": JOB_ID, "queue_name": "default", "state": "failed",
+               "field_id": 1}
 
 
 def _request(browser, method, url):

@@ -20,9 +20,15 @@ def menu_items(user):
     """The built-in pages: the dashboard and API tokens for everyone, administration by role."""
     return [
         MenuItem(_l("Dashboard"), url_for("webui.dashboard"), order=0),
+        MenuItem(_l("Contacts"), "/contacts", order=10),
+        MenuItem(_l("Tags"), "/tags", order=12),
+        MenuItem(_l("Segments"), "/segments", order=14),
+        MenuItem(_l("Import contacts"), "/imports", roles=("admin", "manager", "marketer"), order=16),
+        MenuItem(_l("Export contacts"), "/contacts/export", roles=("admin", "manager"), order=17),
         MenuItem(_l("API tokens"), "/account/tokens", order=900),
         MenuItem(_l("Users"), "/admin/users", roles=("admin",), order=100, section="admin"),
         MenuItem(_l("Jobs"), "/admin/jobs", roles=("admin", "manager"), order=200, section="admin"),
+        MenuItem(_l("Custom fields"), "/admin/fields", roles=("admin",), order=150, section="admin"),
         MenuItem(_l("Plugins"), "/admin/plugins", roles=("admin",), order=300, section="admin"),
         MenuItem(_l("Settings"), "/admin/settings", roles=("admin",), order=400, section="admin"),
         MenuItem(_l("Audit log"), "/admin/audit", roles=("admin",), order=500, section="admin"),

@@ -17,6 +17,8 @@ from flask import request
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+# Far beyond any real list, and small enough that (page - 1) * per_page fits every database's OFFSET.
+MAX_PAGE = 1_000_000
 # For @blp.response(..., headers=PAGE_HEADERS): documents the Link header in OpenAPI.
 PAGE_HEADERS = {"Link": {"description": "RFC 8288 links to the first, prev, next and last pages",
                          "schema": {"type": "string"}}}
@@ -25,8 +27,9 @@ PAGE_HEADERS = {"Link": {"description": "RFC 8288 links to the first, prev, next
 class PageArgsSchema(ma.Schema):
     """Query arguments of every list endpoint; subclass it to add filters."""
 
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1),
-                             metadata={"description": "1-based page number"})
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(
+        min=1, max=MAX_PAGE, error=f"Must be a page number from 1 to {MAX_PAGE:,}."),
+        metadata={"description": f"1-based page number, at most {MAX_PAGE}"})
     per_page = ma.fields.Integer(load_default=DEFAULT_PER_PAGE, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
                                  metadata={"description": f"Items per page, at most {MAX_PER_PAGE}"})
 

@@ -1,4 +1,6 @@
 """/api/v1/tokens: list, create and revoke API tokens over the API itself."""
+from functools import wraps
+
 from flask import g
 from flask_smorest import Blueprint
 
@@ -37,15 +39,33 @@ def list_tokens(args):
     return paginate(query, args)
 
 
+# The lowest role of a token that may create tokens. Viewer and marketer tokens are the ones
+# handed to dashboards and integrations; one of them leaking must not let its holder mint
+# replacements that outlive its revocation. People create tokens of any role in the web UI.
+CREATOR_ROLE = "manager"
+
+
+def _creator_role_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        check_role(CREATOR_ROLE, f"Only a {CREATOR_ROLE} or admin token may create tokens; create this one in "
+                                 "the web UI (API tokens) or with `chapar token create`.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @blp.route("", methods=["POST"])
 @require_role("viewer")
+@_creator_role_required
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenCreatedSchema)
 def create_token(data):
     """Create an API token
 
-    For the caller's own user. The role defaults to, and may not exceed, the calling token's
-    role. The secret is in this response only: it is stored hashed and cannot be shown again.
+    For the caller's own user, with a manager or admin token (lower tokens get 403). The role
+    defaults to, and may not exceed, the calling token's role. The secret is in this response
+    only: it is stored hashed and cannot be shown again.
     """
     caller_role = current_role()
     role = data.get("role") or caller_role
@@ -62,7 +82,7 @@ def create_token(data):
     return token, {"Cache-Control": "no-store"}
 
 
-@blp.route("/<int:token_id>", methods=["DELETE"])
+@blp.route("/<id:token_id>", methods=["DELETE"])
 @require_role("viewer")
 @blp.response(204)
 def revoke_token(token_id):

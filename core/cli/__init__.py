@@ -32,10 +32,10 @@ def load_commands():
     """
     from ..config import Config
     from ..plugins import call_hook, load_plugins
-    from . import admin, run, schema
+    from . import admin, contacts, run, schema
 
     cli.commands.clear()
-    for module in (run, schema, admin):
+    for module in (run, schema, admin, contacts):
         for command in module.COMMANDS:
             cli.add_command(command)
     try:

@@ -1,4 +1,6 @@
 """`chapar serve` (web, workers and scheduler in one command) and `chapar worker`."""
+import ipaddress
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +13,28 @@ from ..embedded_redis import die_with_parent, hold_serve_lock, stop_all
 
 def _raise_exit(signum, frame):
     raise SystemExit(0)
+
+
+def _private_files():
+    """Files this process and its children create (database, uploads, Redis's snapshot and
+    log) are readable by the owner only; the instance folder is 0700 as well."""
+    os.umask(0o077)
+
+
+def _is_loopback(host):
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _warn_if_root_and_exposed(host):
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not _is_loopback(host):
+        click.secho(f"Warning: Chapar is running as root and listening on {host}, which other machines can "
+                    "reach. A flaw in Chapar or in a plugin would hand them the whole machine: run it as an "
+                    "ordinary user (see docs/operations.md).", fg="yellow", err=True)
 
 
 def _spawn_workers(count):
@@ -50,6 +74,7 @@ def serve(host, port, workers):
     from ..schema import migrate
     from ..users import ensure_first_admin
 
+    _private_files()
     settings = Config().prepare_home()
     if settings.embedded_redis:
         hold_serve_lock(settings.HOME)
@@ -66,6 +91,7 @@ def serve(host, port, workers):
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         children = _spawn_workers(settings.WORKERS if workers is None else workers)
         url = f"http://{host}:{port}/"
+        _warn_if_root_and_exposed(host)
         click.echo(f"Chapar is running at {url}")
         click.echo(f"Instance folder: {settings.HOME}")
         if first:
@@ -95,6 +121,7 @@ def worker(queues, burst, name):
     from ..app import create_app
     from ..worker import build_worker, scheduler_dies_with_worker
 
+    _private_files()
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     scheduler_dies_with_worker()
     app = create_app()

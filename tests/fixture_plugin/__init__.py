@@ -9,7 +9,7 @@ import click
 from flask import Blueprint, render_template
 from markupsafe import Markup
 
-from chapar import DashboardPanel, MenuItem, hookimpl
+from chapar import DashboardPanel, MenuItem, SegmentFilter, TimelineEntry, hookimpl, utcnow
 
 NAME = "fixture_plugin"
 calls = []  # (hook name, {argument: value}) in call order
@@ -76,3 +76,22 @@ def extra_template_vars(template, request, user):
 @hookimpl
 def track_event(event):
     _record("track_event", event=event)
+
+
+def _id_parity(value, contact_id):
+    return contact_id.bin_and(1) == (1 if value == "odd" else 0)
+
+
+@hookimpl
+def register_segment_filters():
+    _record("register_segment_filters")
+    return [SegmentFilter("fixture.id_parity", "Fixture: contact number is", _id_parity, value_kind="choice",
+                          choices=[("odd", "odd"), ("even", "even")])]
+
+
+@hookimpl
+def contact_timeline(contact):
+    _record("contact_timeline", contact=contact)
+    return [TimelineEntry(when=utcnow(), title=f"Fixture message to contact {contact.id}", kind="message",
+                          details=(("Channel", "fixture"),), text="Hello from the fixture plugin",
+                          href="/fixture-plugin/")]

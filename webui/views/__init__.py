@@ -14,6 +14,9 @@ blueprint = Blueprint("webui", __name__, template_folder="../templates", static_
 
 # Imported for their side effect of registering routes, handlers and context processors.
 from . import auth, dashboard, errors, language, shell  # noqa: E402,F401
+from . import contacts, contacts_bulk, contacts_form, contacts_merge, tags  # noqa: E402,F401
+from . import segments  # noqa: E402,F401 - and segment_editor, which segments imports
+from . import exports, imports  # noqa: E402,F401
 
 
 def _attach_admin_modules():

@@ -15,7 +15,7 @@ from chapar.audit import record
 from chapar.queue import known_queue_names
 
 from . import blueprint
-from .render import render
+from .render import page_number, render
 
 PAGE_SIZE = 50
 STATE_LABELS = {"queued": _l("Queued"), "started": _l("Running"), "deferred": _l("Waiting on others"),
@@ -51,7 +51,7 @@ def admin_job_counts():
 @blueprint.route("/admin/jobs/queue/<queue_name>/<state>")
 @require_role("manager")
 def admin_job_list(queue_name, state):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()  # 1 to render.MAX_PAGE
     try:
         listed = jobs.list_jobs(queue_name, state, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     except jobs.JobNotFound:

@@ -8,7 +8,6 @@ fields, validation and saving will serve the generic plugin settings page (a cha
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
 
 from babel import Locale
 from flask import current_app, flash, redirect, request, url_for
@@ -18,7 +17,7 @@ from flask_login import current_user
 
 from chapar.access import require_role
 from chapar.audit import record
-from chapar.config import SETTINGS
+from chapar.config import SETTINGS, mask_url
 from chapar.i18n import LANGUAGES, current_language
 from chapar.models import SiteSetting
 
@@ -137,10 +136,7 @@ def _shown(setting, value):
     if setting.name == "SECRET_KEY":
         return _("(hidden)")
     if setting.name.endswith("_URL") and value:
-        parts = urlsplit(str(value))
-        if parts.password:
-            netloc = parts.netloc.replace(":" + parts.password + "@", ":••••••@", 1)
-            return urlunsplit(parts._replace(netloc=netloc))
+        return mask_url(value)  # passwords, user info and secret query arguments
     if isinstance(value, (tuple, list)):
         return ", ".join(value)
     if isinstance(value, bool):

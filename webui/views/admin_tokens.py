@@ -64,12 +64,12 @@ def _revocable(token_id):
     return token
 
 
-@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@blueprint.route("/account/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 @require_role("viewer")
 def account_token_revoke(token_id):
     """GET asks for confirmation (this works without JavaScript); POST revokes."""
     token = _revocable(token_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return render("webui/admin/token_revoke.html", token=token)
     if token.active:
         tokens.revoke(token)

@@ -3,15 +3,18 @@
 One-time passwords are rendered straight into the POST's response and never stored or put in
 the (signed but readable) session cookie, so they really are shown once (see secret_page).
 """
+from contextlib import contextmanager
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from chapar.access import require_role
+from chapar.access import end_sessions, require_role
 from chapar.audit import record
+from chapar.db import db, is_postgres
 from chapar.i18n import LANGUAGES
 from chapar.models import ROLES, User
-from chapar.passwords import MIN_LENGTH, password_problem
+from chapar.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from chapar.users import UserError, create_user, one_time_password, set_password
 
 from . import blueprint
@@ -44,17 +47,40 @@ def password_error(password):
     problem = password_problem(password)
     if problem == "too_short":
         return _("Use at least %(count)s characters.", count=format_number(MIN_LENGTH))
+    if problem == "too_long":
+        return _("Use at most %(count)s characters.", count=format_number(MAX_LENGTH))
     if problem:
         return _("A password cannot be only spaces.")
     return None
 
 
 def leaves_no_admin(user, role, active):
-    """True when giving `user` this role and active flag would leave no active admin."""
+    """True when giving `user` this role and active flag would leave no active admin.
+
+    Check and change inside admin_rows_locked(), or two admins demoting each other at the same
+    moment could both pass the check."""
     if user.role != "admin" or not user.active or (role == "admin" and active):
         return False
     others = User.select().where(User.role == "admin", User.active == True, User.id != user.id)  # noqa: E712
     return not others.exists()
+
+
+@contextmanager
+def admin_rows_locked():
+    """A transaction in which no other request can change who is an active admin.
+
+    PostgreSQL: the active admins' rows are locked (SELECT ... FOR UPDATE, in id order so two
+    requests cannot deadlock); a request waiting for them reads the winner's change afterwards.
+    SQLite: BEGIN IMMEDIATE takes the database's write lock up front (other writers wait, up to
+    the busy timeout)."""
+    if is_postgres():
+        with db.atomic():
+            list(User.select(User.id).where(User.role == "admin", User.active == True)  # noqa: E712
+                 .order_by(User.id).for_update())
+            yield
+    else:
+        with db.atomic("IMMEDIATE"):
+            yield
 
 
 def _user_or_404(user_id):
@@ -116,7 +142,7 @@ def admin_user_new():
                   errors=errors, roles=role_choices(), languages=language_choices())
 
 
-@blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @require_role("admin")
 def admin_user_edit(user_id):
     person = _user_or_404(user_id)
@@ -124,23 +150,27 @@ def admin_user_edit(user_id):
     errors = {}
     if request.method == "POST":
         errors = _check_profile(values)
-        if not errors and leaves_no_admin(person, values["role"], person.active):
-            errors["role"] = _("This is the last active admin. Make someone else an admin first.")
         if not errors:
-            changes = {key: {"old": getattr(person, key), "new": value}
-                       for key, value in values.items() if getattr(person, key) != value}
-            if changes:
-                for key, change in changes.items():
-                    setattr(person, key, change["new"])
-                person.save()
-                record("user.changed", actor=current_user, target=person.email, **changes)
+            with admin_rows_locked():
+                person = _user_or_404(user_id)  # as it is now, under the lock
+                if leaves_no_admin(person, values["role"], person.active):
+                    errors["role"] = _("This is the last active admin. Make someone else an admin first.")
+                else:
+                    changes = {key: {"old": getattr(person, key), "new": value}
+                               for key, value in values.items() if getattr(person, key) != value}
+                    if changes:
+                        for key, change in changes.items():
+                            setattr(person, key, change["new"])
+                        person.save()
+                        record("user.changed", actor=current_user, target=person.email, **changes)
+        if not errors:
             flash(_("Saved changes to %(email)s.", email=person.email), "ok")
             return redirect(url_for("webui.admin_users"))
     return render("webui/admin/user_form.html", status=422 if errors else 200, person=person, values=values,
                   errors=errors, roles=role_choices(), languages=language_choices())
 
 
-@blueprint.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@blueprint.route("/admin/users/<id:user_id>/reset-password", methods=["POST"])
 @require_role("admin")
 def admin_user_reset_password(user_id):
     person = _user_or_404(user_id)
@@ -152,21 +182,27 @@ def admin_user_reset_password(user_id):
     return secret_page("webui/admin/user_password.html", person=person, password=password, created=False)
 
 
-@blueprint.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@blueprint.route("/admin/users/<id:user_id>/active", methods=["POST"])
 @require_role("admin")
 def admin_user_set_active(user_id):
     """Deactivate (active=0) or reactivate (active=1) an account; their sessions and tokens stop
-    working at once because both look at User.active on every request."""
-    person = _user_or_404(user_id)
+    working at once because both look at User.active on every request, and deactivation also
+    ends their sessions for good (a later reactivation does not revive them)."""
     active = request.form.get("active") == "1"
-    if leaves_no_admin(person, person.role, active):
+    with admin_rows_locked():
+        person = _user_or_404(user_id)  # as it is now, under the lock
+        last_admin = leaves_no_admin(person, person.role, active)
+        changed = not last_admin and person.active != active
+        if changed:
+            person.active = active
+            person.save(only=[User.active])
+            record("user.activated" if active else "user.deactivated", actor=current_user, target=person.email)
+    if last_admin:
         flash(_("%(email)s is the last active admin and cannot be deactivated. Make someone else an "
                 "admin first.", email=person.email), "error")
         return redirect(url_for("webui.admin_user_edit", user_id=person.id))
-    if person.active != active:
-        person.active = active
-        person.save(only=[User.active])
-        record("user.activated" if active else "user.deactivated", actor=current_user, target=person.email)
+    if changed and not active:
+        end_sessions(person.id)  # or a reactivation would bring their old sessions back
     flash(_("%(email)s can log in again.", email=person.email) if active
           else _("%(email)s can no longer log in; their API tokens stopped working.", email=person.email), "ok")
     return redirect(url_for("webui.admin_users"))

@@ -4,7 +4,9 @@ import logging
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from chapar.api.errors import api_error_response, is_api_request
@@ -34,7 +36,7 @@ def _page(status, title, message, headers=None):
         body, status = render("webui/error.html", status=status, code=status, title=title, message=message)
     except Exception:  # the layout itself failed (a plugin, the database): still answer something
         log.exception("could not render the %s page", status)
-        body = f"<!doctype html><title>{status}</title><p>{message}</p>"
+        body = f"<!doctype html><title>{int(status)}</title><p>{escape(message)}</p>"
     return body, status, headers or {}
 
 
@@ -53,12 +55,16 @@ def http_error(error):
     if isinstance(error, CSRFError):
         title, message = _("Form expired"), CSRF_MESSAGE
     elif status == 429:
-        message = LOGIN_LIMIT_MESSAGE if request.endpoint == "webui.login" else message
+        # Flask-Limiter's own description is the limit ("10 per 1 minute"), not a sentence.
+        custom = None if isinstance(error, RateLimitExceeded) else _custom_description(error)
+        message = custom or (LOGIN_LIMIT_MESSAGE if request.endpoint == "webui.login" else message)
     elif _custom_description(error):
         message = _custom_description(error)
     headers = {}
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429 and getattr(error, "retry_after", None) is not None:
+        headers["Retry-After"] = dict(error.get_headers())["Retry-After"]
     return _page(status, str(title), str(message), headers)
 
 

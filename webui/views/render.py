@@ -5,7 +5,7 @@ listens to Flask's before_render_template signal), so `render` is a plain conven
 call it or flask.render_template with the same effect.
 """
 from math import ceil
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import render_template, request, url_for
 
@@ -34,6 +34,10 @@ def current_path():
     return request.full_path.rstrip("?") if request.query_string else request.path
 
 
+# Page numbers beyond this are read as this (the database's OFFSET has limits of its own).
+MAX_PAGE = 1_000_000
+
+
 class Page:
     """One page of a peewee query, for the `pagination(page)` macro.
 
@@ -46,7 +50,7 @@ class Page:
         self.arg = arg
         self.total = query.count()
         self.pages = max(1, ceil(self.total / per_page))
-        self.number = min(max(1, number), self.pages)
+        self.number = min(max(1, number), self.pages, MAX_PAGE)
         self.items = list(query.paginate(self.number, per_page))
 
     @property
@@ -58,11 +62,19 @@ class Page:
         return self.number < self.pages
 
     def url(self, number):
-        args = request.args.to_dict(flat=False)
-        args[self.arg] = [str(number)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        # The query is appended as it came rather than passed to url_for, where names such as
+        # _external, _scheme, _anchor or endpoint would change the link instead of riding along.
+        query = [(key, value) for key, value in request.args.items(multi=True) if key != self.arg]
+        query.append((self.arg, str(number)))
+        return url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(query)
 
 
 def paginate(query, per_page=25, arg="page"):
-    """A Page of `query` for the page number in ?page= (bad values mean page 1)."""
-    return Page(query, request.args.get(arg, 1, type=int) or 1, per_page=per_page, arg=arg)
+    """A Page of `query` for the page number in ?page= (bad values mean page 1, at most MAX_PAGE)."""
+    return Page(query, page_number(arg), per_page=per_page, arg=arg)
+
+
+def page_number(arg="page"):
+    """The 1-based page number in the query argument `arg`: 1 when absent or malformed, never
+    above MAX_PAGE."""
+    return min(max(request.args.get(arg, 1, type=int) or 1, 1), MAX_PAGE)

@@ -1,0 +1,39 @@
+"""Changing consent: the status on the contact moves, and a history row records how and why."""
+from ..models import CHANNELS, CONSENT_METHODS, CONSENT_STATUSES, ConsentRecord, Contact, utcnow
+
+
+def check_change(channel, status, method):
+    """ValueError unless `channel`, `status` and `method` are known codes."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; choose one of {', '.join(CHANNELS)}")
+    if status not in CONSENT_STATUSES:
+        raise ValueError(f"unknown consent status {status!r}; choose one of {', '.join(CONSENT_STATUSES)}")
+    if method not in CONSENT_METHODS:
+        raise ValueError(f"unknown consent method {method!r}")
+
+
+def change_consent(contact, channel, status, method, actor=None, detail="", wording="", ip="", user_agent=""):
+    """Set `contact`'s consent for `channel`; returns the new ConsentRecord, or None if unchanged."""
+    check_change(channel, status, method)
+    previous = contact.consent(channel)
+    if previous == status:
+        return None
+    column = getattr(Contact, f"consent_{channel}")
+    Contact.update({column: status, Contact.updated_at: utcnow()}).where(Contact.id == contact.id).execute()
+    setattr(contact, f"consent_{channel}", status)
+    return ConsentRecord.create(contact=contact, channel=channel, status=status, previous_status=previous,
+                                method=method, actor=actor, detail=detail[:255], wording=wording, ip=ip[:64],
+                                user_agent=user_agent[:255])
+
+
+def set_do_not_contact(contact, flag, method, actor=None, detail="", wording="", ip="", user_agent=""):
+    """Block (or allow again) every channel at once; recorded like a consent change."""
+    if contact.do_not_contact == bool(flag):
+        return None
+    Contact.update(do_not_contact=bool(flag), updated_at=utcnow()).where(Contact.id == contact.id).execute()
+    contact.do_not_contact = bool(flag)
+    return ConsentRecord.create(contact=contact, channel="all",
+                                status="do_not_contact" if flag else "contact_allowed",
+                                previous_status="contact_allowed" if flag else "do_not_contact",
+                                method=method, actor=actor, detail=detail[:255], wording=wording, ip=ip[:64],
+                                user_agent=user_agent[:255])

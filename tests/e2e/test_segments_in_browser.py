@@ -1,0 +1,53 @@
+"""The segment filter builder in a real browser: htmx swaps the builder in place, typing updates
+the preview and each condition's error out of band, and saving leads to the segment's page."""
+import pytest
+
+pytestmark = pytest.mark.e2e
+NEW_PASSWORD = "a much better passphrase"
+
+
+def sign_in(page, base, one_time_password):
+    page.goto(base + "/login")
+    page.fill("input[name=email]", "admin@localhost")
+    page.fill("input[name=password]", one_time_password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/account/password**")
+    page.fill("input[name=current_password]", one_time_password)
+    page.fill("input[name=new_password]", NEW_PASSWORD)
+    page.fill("input[name=confirm_password]", NEW_PASSWORD)
+    page.click("main button[type=submit].primary")
+    page.wait_for_url(base + "/")
+
+
+def test_the_builder_updates_live_and_saves(live_server, page):
+    base, one_time_password = live_server
+    sign_in(page, base, one_time_password)
+    page.click("nav a[href='/segments']")
+    page.wait_for_selector("text=No segments yet")
+    page.click("main a[href='/segments/new']")
+    page.wait_for_selector("#segment-builder")
+    page.evaluate("window.__sameDocument = true")
+
+    page.click("button[value='add:r']")  # htmx swaps the builder; the document stays
+    page.wait_for_selector("#subject-r-1")
+    page.select_option("#subject-r-1", "created_at")  # "is" becomes "is on": a date input
+    page.wait_for_selector("#value-r-1[type=date]")
+    page.select_option("#op-r-1", "within_days")
+    page.wait_for_selector("#value-r-1[inputmode=decimal]")
+    page.click("#value-r-1")
+    page.keyboard.type("-3")
+    page.wait_for_selector("#problems-r-1 >> text=Enter a whole number from 0 to 36500.")
+    page.fill("#value-r-1", "")
+    page.keyboard.type("30")
+    page.wait_for_selector("#problems-r-1:empty", state="attached")
+    page.wait_for_selector("#segment-preview .seg-big-number")
+    assert page.evaluate("window.__sameDocument === true")
+
+    page.click("button[value='remove:r-0']")
+    page.wait_for_selector("#subject-r-1", state="detached")
+    assert page.input_value("#subject-r-0") == "created_at" and page.input_value("#value-r-0") == "30"
+
+    page.fill("#field-name", "Joined this month <b>")
+    page.click("button[value=save]")
+    page.wait_for_selector("h1 >> text=Joined this month <b>")
+    assert "Created" in page.inner_text(".seg-summary") and page.evaluate("window.__sameDocument === true")
