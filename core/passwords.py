@@ -1,4 +1,6 @@
 """Password hashing with argon2, and the rules a new password must meet."""
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -7,8 +9,14 @@ MIN_LENGTH = 10
 # argon2's time grows with the input and the sign-in form reads no more than this many
 # characters, so a longer password could be set but never used.
 MAX_LENGTH = 1024
-# Compared against when the account does not exist, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("chapar-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash():
+    """Checked against when the account does not exist, so both paths take the same time."""
+    # Made on first use, not at import: an argon2 hash takes 64 MB, which every worker and
+    # command would otherwise carry without ever checking a password.
+    return _hasher.hash("chapar-timing-equaliser")
 
 
 def hash_password(password):
@@ -17,7 +25,7 @@ def hash_password(password):
 
 def verify_password(password_hash, password):
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

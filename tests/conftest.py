@@ -33,7 +33,7 @@ def pytest_configure(config):
     from chapar import passwords
 
     passwords._hasher = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    passwords._DUMMY_HASH = passwords._hasher.hash("chapar-timing-equaliser")
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(name="free_port", scope="session")

@@ -106,7 +106,7 @@ def preview_filter(data):
         _refuse(exc.problems)
 
 
-@blp.route("/<int:segment_id>", methods=["GET"])
+@blp.route("/<id:segment_id>", methods=["GET"])
 @require_role("viewer")
 @blp.response(200, SegmentSchema)
 def get_segment(segment_id):
@@ -114,7 +114,7 @@ def get_segment(segment_id):
     return _segment_or_404(segment_id)
 
 
-@blp.route("/<int:segment_id>", methods=["PATCH"])
+@blp.route("/<id:segment_id>", methods=["PATCH"])
 @require_role("marketer")
 @blp.arguments(SegmentUpdateSchema)
 @blp.response(200, SegmentSchema)
@@ -128,7 +128,7 @@ def update_segment(data, segment_id):
     return _save({**current, **data}, segment)
 
 
-@blp.route("/<int:segment_id>", methods=["DELETE"])
+@blp.route("/<id:segment_id>", methods=["DELETE"])
 @require_role("manager")
 @blp.response(204)
 def remove_segment(segment_id):
@@ -144,7 +144,7 @@ def remove_segment(segment_id):
     delete_segment(segment, actor=g.api_user, via="api")
 
 
-@blp.route("/<int:segment_id>/count", methods=["GET"])
+@blp.route("/<id:segment_id>/count", methods=["GET"])
 @require_role("viewer")
 @blp.arguments(CountArgsSchema, location="query")
 @blp.response(200, CountSchema)
@@ -161,7 +161,7 @@ def count_segment(args, segment_id):
     return {"count": count, "counted_at": counted_at}
 
 
-@blp.route("/<int:segment_id>/members", methods=["GET"])
+@blp.route("/<id:segment_id>/members", methods=["GET"])
 @require_role("viewer")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(MemberSchema), headers=PAGE_HEADERS)

@@ -2,7 +2,7 @@
 with Persian digits in its number, and typing in the search box (Persian included) swaps the
 results in place and puts the search in the address bar."""
 import pytest
-from test_segments_in_browser import sign_in  # the first admin's sign-in, password change included
+from signin import sign_in
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,7 @@
 """The import wizard in a real browser, against `chapar serve` and its worker: the progress card
 is refreshed in place by htmx until the import ends, then stops polling."""
 import pytest
-from test_segments_in_browser import sign_in  # the first admin's sign-in, password change included
+from signin import sign_in
 
 pytestmark = pytest.mark.e2e
 

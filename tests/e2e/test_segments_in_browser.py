@@ -1,22 +1,9 @@
 """The segment filter builder in a real browser: htmx swaps the builder in place, typing updates
 the preview and each condition's error out of band, and saving leads to the segment's page."""
 import pytest
+from signin import sign_in
 
 pytestmark = pytest.mark.e2e
-NEW_PASSWORD = "a much better passphrase"
-
-
-def sign_in(page, base, one_time_password):
-    page.goto(base + "/login")
-    page.fill("input[name=email]", "admin@localhost")
-    page.fill("input[name=password]", one_time_password)
-    page.click("button[type=submit].primary")
-    page.wait_for_url("**/account/password**")
-    page.fill("input[name=current_password]", one_time_password)
-    page.fill("input[name=new_password]", NEW_PASSWORD)
-    page.fill("input[name=confirm_password]", NEW_PASSWORD)
-    page.click("main button[type=submit].primary")
-    page.wait_for_url(base + "/")
 
 
 def test_the_builder_updates_live_and_saves(live_server, page):

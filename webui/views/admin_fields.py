@@ -64,12 +64,12 @@ def admin_field_create():
     return redirect(url_for("webui.admin_fields"))
 
 
-@blueprint.route("/admin/fields/<int:field_id>/delete", methods=["GET", "POST"])
+@blueprint.route("/admin/fields/<id:field_id>/delete", methods=["GET", "POST"])
 @require_role("admin")
 def admin_field_delete(field_id):
     definition = (CustomField.select(CustomField, _value_count()).where(CustomField.id == field_id).first()
                   or abort(404))
-    if request.method == "GET":
+    if request.method != "POST":
         return render("webui/fields/delete.html", definition=definition)
     definition.delete_instance()  # the values go with it (ON DELETE CASCADE)
     record("custom_field.deleted", actor=current_user, target=definition.key, values=definition.value_count)

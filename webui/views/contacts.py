@@ -76,7 +76,7 @@ def contacts():
     return response
 
 
-@blueprint.route("/contacts/<int:contact_id>")
+@blueprint.route("/contacts/<id:contact_id>")
 @require_role("viewer")
 def contact_show(contact_id):
     contact = contact_or_404(contact_id)

@@ -280,7 +280,7 @@ def contact_new():
     return _form_page(form, form.initial_values(), {})
 
 
-@blueprint.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@blueprint.route("/contacts/<id:contact_id>/edit", methods=["GET", "POST"])
 @require_role("marketer")
 def contact_edit(contact_id):
     form = ContactForm(contact_or_404(contact_id))

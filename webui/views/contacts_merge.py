@@ -65,7 +65,7 @@ def _pair(contact_id, other_id, keep_id):
     return (other, contact) if keep_id == other.id else (contact, other)
 
 
-@blueprint.route("/contacts/<int:contact_id>/merge")
+@blueprint.route("/contacts/<id:contact_id>/merge")
 @require_role("manager")
 def contact_merge(contact_id):
     contact = contact_or_404(contact_id)
@@ -74,7 +74,7 @@ def contact_merge(contact_id):
                   title=contact_label(contact))
 
 
-@blueprint.route("/contacts/<int:contact_id>/merge/<int:other_id>")
+@blueprint.route("/contacts/<id:contact_id>/merge/<id:other_id>")
 @require_role("manager")
 def contact_merge_preview(contact_id, other_id):
     keep, drop = _pair(contact_id, other_id, request.args.get("keep", type=int))
@@ -96,7 +96,7 @@ def _shown(name, contact):
     return value
 
 
-@blueprint.route("/contacts/<int:contact_id>/merge/<int:other_id>", methods=["POST"])
+@blueprint.route("/contacts/<id:contact_id>/merge/<id:other_id>", methods=["POST"])
 @require_role("manager")
 def contact_merge_apply(contact_id, other_id):
     keep, drop = _pair(contact_id, other_id, request.form.get("keep", type=int))

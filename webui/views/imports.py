@@ -99,7 +99,7 @@ def imports():
 @blueprint.route("/imports/new", methods=["GET", "POST"])
 @require_role("marketer")
 def import_upload():
-    if request.method == "GET":
+    if request.method != "POST":
         return _upload_page()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -130,12 +130,12 @@ def _settings_errors(problems, custom_fields):
             for code, subject in problems]
 
 
-@blueprint.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
+@blueprint.route("/imports/<id:import_id>/mapping", methods=["GET", "POST"])
 @require_role("marketer")
 @wizard_step
 def import_mapping(job):
     custom_fields = list(CustomField.select().order_by(CustomField.position, CustomField.id))
-    if request.method == "GET":
+    if request.method != "POST":
         return _mapping_form(job, custom_fields)
     form = {
         "mapping": {i: request.form.get(f"map-{i}", "") for i in range(len(job.header))},
@@ -150,7 +150,7 @@ def import_mapping(job):
     return redirect(url_for("webui.import_preview", import_id=job.id))
 
 
-@blueprint.route("/imports/<int:import_id>/preview")
+@blueprint.route("/imports/<id:import_id>/preview")
 @require_role("marketer")
 @wizard_step
 def import_preview(job):
@@ -163,7 +163,7 @@ def import_preview(job):
                   status_labels=STATUS_LABELS, key_label=importer.target_label(job.settings["key"]))
 
 
-@blueprint.route("/imports/<int:import_id>/start", methods=["POST"])
+@blueprint.route("/imports/<id:import_id>/start", methods=["POST"])
 @require_role("marketer")
 @wizard_step
 def import_start(job):
@@ -180,7 +180,7 @@ def _progress_context(job):
             "can_download": can_download, "error": importer.describe_job_error(job.error)}
 
 
-@blueprint.route("/imports/<int:import_id>")
+@blueprint.route("/imports/<id:import_id>")
 @require_role("marketer")
 def import_show(import_id):
     job = importer.reconcile(_import_or_404(import_id))
@@ -189,7 +189,7 @@ def import_show(import_id):
                   **_progress_context(job))
 
 
-@blueprint.route("/imports/<int:import_id>/progress")
+@blueprint.route("/imports/<id:import_id>/progress")
 @require_role("marketer")
 def import_progress(import_id):
     """The progress card alone, for htmx's polling; it stops polling once the import has ended."""
@@ -197,7 +197,7 @@ def import_progress(import_id):
     return render("webui/imports/_progress.html", **_progress_context(job))
 
 
-@blueprint.route("/imports/<int:import_id>/cancel", methods=["POST"])
+@blueprint.route("/imports/<id:import_id>/cancel", methods=["POST"])
 @require_role("marketer")
 def import_cancel(import_id):
     job = importer.cancel(_import_or_404(import_id))
@@ -209,7 +209,7 @@ def import_cancel(import_id):
     return redirect(url_for("webui.import_show", import_id=job.id))
 
 
-@blueprint.route("/imports/<int:import_id>/failed-rows.csv")
+@blueprint.route("/imports/<id:import_id>/failed-rows.csv")
 @require_role("marketer")
 def import_failures(import_id):
     """The rows that failed, with the reason for each (the importer's own uploads folder only)."""

@@ -85,7 +85,7 @@ def segment_new():
     return editor(None)
 
 
-@blueprint.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
+@blueprint.route("/segments/<id:segment_id>/edit", methods=["GET", "POST"])
 @require_role("marketer")
 def segment_edit(segment_id):
     return editor(segment_or_404(segment_id))
@@ -95,7 +95,7 @@ def editor(segment):
     segment_id = segment.id if segment is not None else None
     catalogue = subjects(Vocabulary(), segment_id)
     errors = {}
-    if request.method == "GET":
+    if request.method != "POST":
         values = {"name": segment.name if segment else "", "description": segment.description if segment else ""}
         if segment is not None:
             root = rows_from_filter(filter_of(segment))

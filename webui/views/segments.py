@@ -62,7 +62,7 @@ def segments():
     return render("webui/segments/list.html", **page_context(page=paginate(query, per_page=PAGE_SIZE)))
 
 
-@blueprint.route("/segments/<int:segment_id>")
+@blueprint.route("/segments/<id:segment_id>")
 @require_role("viewer")
 def segment_show(segment_id):
     """The segment: its filter in words, its count and age, and its members by id (keyset pages)."""
@@ -81,7 +81,7 @@ def segment_show(segment_id):
         dependents=dependents(segment)))
 
 
-@blueprint.route("/segments/<int:segment_id>/count", methods=["POST"])
+@blueprint.route("/segments/<id:segment_id>/count", methods=["POST"])
 @require_role("viewer")
 def segment_recount(segment_id):
     """Count again now. htmx swaps the figure in place; without it, back to where the button was."""
@@ -96,7 +96,7 @@ def segment_recount(segment_id):
     return redirect(back)
 
 
-@blueprint.route("/segments/<int:segment_id>/delete", methods=["POST"])
+@blueprint.route("/segments/<id:segment_id>/delete", methods=["POST"])
 @require_role("manager")
 def segment_delete(segment_id):
     segment = segment_or_404(segment_id)

@@ -44,7 +44,7 @@ def tags():
                   can_edit=current_user.can("marketer"), can_delete=current_user.can("manager"))
 
 
-@blueprint.route("/tags/<int:tag_id>/rename", methods=["POST"])
+@blueprint.route("/tags/<id:tag_id>/rename", methods=["POST"])
 @require_role("marketer")
 def tag_rename(tag_id):
     tag = _tag_or_404(tag_id)
@@ -70,11 +70,11 @@ def tag_rename(tag_id):
     return redirect(url_for("webui.tags"))
 
 
-@blueprint.route("/tags/<int:tag_id>/delete", methods=["GET", "POST"])
+@blueprint.route("/tags/<id:tag_id>/delete", methods=["GET", "POST"])
 @require_role("manager")  # like DELETE /api/v1/tags/<id>: a tag may be a list someone relies on
 def tag_delete(tag_id):
     tag = _tag_or_404(tag_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return render("webui/contacts/tag_delete.html", tag=tag)
     with db.atomic():
         ContactTag.delete().where(ContactTag.tag == tag.id).execute()
