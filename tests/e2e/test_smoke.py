@@ -1,9 +1,9 @@
 """A person's first visit, in a real browser: sign in, replace the one-time password, move
 around with hx-boost, and switch to Persian."""
 import pytest
+from signin import sign_in
 
 pytestmark = pytest.mark.e2e
-NEW_PASSWORD = "a much better passphrase"
 
 
 def test_first_login_boosted_navigation_and_persian(live_server, page):
@@ -16,16 +16,7 @@ def test_first_login_boosted_navigation_and_persian(live_server, page):
     page.click("button[type=submit].primary")
     assert page.locator(".flash.error, .form-error, [role=alert]").first.is_visible()
 
-    page.fill("input[name=email]", "admin@localhost")
-    page.fill("input[name=password]", one_time_password)
-    page.click("button[type=submit].primary")
-    page.wait_for_url("**/account/password**")
-
-    page.fill("input[name=current_password]", one_time_password)
-    page.fill("input[name=new_password]", NEW_PASSWORD)
-    page.fill("input[name=confirm_password]", NEW_PASSWORD)
-    page.click("main button[type=submit].primary")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, one_time_password)
     assert page.locator("nav").first.is_visible()
 
     # hx-boost swaps the page in place: a value set on window survives the navigation.
