@@ -97,3 +97,14 @@ def test_deleting_one_contact_from_its_page(client_as, people):
     manager.post("/contacts/delete", {"scope": "selected", "ids": str(john.id), "expected": "1", "next": "/contacts"})
     assert not Contact.select().where(Contact.id == john.id).exists()
     assert json.loads(AuditLog.get(AuditLog.action == "contacts.deleted").details)["ids"] == [john.id]
+
+
+def test_managers_export_the_ticked_contacts_from_the_list_and_marketers_see_no_button(client_as, people):
+    manager = client_as("manager")
+    page = manager.get("/contacts").get_data(as_text=True)
+    assert 'formaction="/contacts/export.csv"' in page and "Export CSV" in page
+    picked = manager.post("/contacts/export.csv", data={"scope": "selected", "ids": [str(people["ali"].id)]})
+    assert picked.status_code == 200 and picked.mimetype == "text/csv"
+    csv_text = picked.get_data(as_text=True)
+    assert "ali@example.ir" in csv_text and "علی" in csv_text and "john@example.com" not in csv_text
+    assert "Export CSV" not in client_as("marketer").get("/contacts").get_data(as_text=True)

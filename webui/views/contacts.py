@@ -51,6 +51,7 @@ def list_context(contact_filter):
     return {"filter": contact_filter, "page": page, "total": total, "more": more,
             "count_cap": contacts_query.COUNT_CAP, "tags": tags_by_contact([c.id for c in page.items]),
             "can_edit": current_user.can("marketer"), "can_delete": current_user.can("manager"),
+            "can_export": current_user.can("manager"),
             "channels": CHANNELS, "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
             "statuses": CONSENT_STATUSES, "source_labels": SOURCE_LABELS}
 
