@@ -53,6 +53,10 @@ class IdConverter(IntegerConverter):
     Anything larger is answered 404 by routing, before a database driver can overflow on it.
     Use it instead of `<int:...>` for record ids."""
 
+    # In the pattern, not only in min/max: a path that fails the pattern matches no route (404),
+    # while one that fails min/max could match another method's route on the path (405).
+    regex = r"[1-9][0-9]{0,18}"
+
     def __init__(self, map, **kwargs):  # noqa: A002 - werkzeug's name
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)

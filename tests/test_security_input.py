@@ -157,3 +157,10 @@ def test_the_nul_check_leaves_a_form_body_readable_as_it_came(app):
     app.add_url_rule("/test-raw-body", "test_raw_body", raw_body, methods=["POST"])
     response = app.test_client().post("/test-raw-body", data={"a": "1", "b": "2"})
     assert response.get_json() == {"raw": "a=1&b=2", "form": "1"}
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_id_zero_is_not_found_whatever_the_method(api_as, method):
+    body = {} if method == "get" else {"json": {}}  # a GET with a body is refused (400) by design
+    response = getattr(api_as("manager"), method)("/api/v1/contacts/0", **body)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
