@@ -48,8 +48,6 @@ def _end_stale_session():
     deactivation ended: the cookie itself cannot be taken back, so it is checked every time."""
     if request.path.startswith("/api/"):
         return  # the API ignores sessions: its caller is the token's owner
-    if (request.endpoint or "").endswith("static") or request.endpoint == "plugin_static.serve":
-        return  # public files: no need to load the user and ask Redis for every stylesheet
     if not current_user.is_authenticated:
         return
     marker = session.get("pw")
