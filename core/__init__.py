@@ -2,11 +2,13 @@
 from .access import require_role
 from .api import PageArgsSchema, api_abort, page_of, paginate, register_api_blueprint
 from .app import create_app
+from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult
 from .config import ConfigError
 from .contacts.timeline import TimelineEntry
 from .db import db
-from .events import Event, track
+from .events import Event, record_event, track
 from .hookspecs import hookimpl
+from .inbound import record_inbound
 from .models import BaseModel, utcnow
 from .queue import enqueue, get_queue, get_redis
 from .segments import SegmentFilter
@@ -15,7 +17,8 @@ from .ui import DashboardPanel, MenuItem
 __version__ = "0.1.0"
 
 __all__ = [
-    "BaseModel", "ConfigError", "DashboardPanel", "Event", "MenuItem", "PageArgsSchema", "SegmentFilter", "api_abort",
-    "TimelineEntry", "create_app", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate",
+    "BaseModel", "Channel", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
+    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app",
+    "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate", "record_event", "record_inbound",
     "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]

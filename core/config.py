@@ -39,6 +39,11 @@ SETTINGS = (
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", "str", "20 per minute",
             "Login attempts allowed per account, from all addresses together (Flask-Limiter syntax)."),
     Setting("JOB_TIMEOUT", "int", 600, "Seconds a background job may run before it is stopped and marked failed."),
+    Setting("SEND_LEASE_SECONDS", "int", 300,
+            "How long a worker holds messages it is sending; a dead worker's messages are re-queued after it."),
+    Setting("RECONCILE_SECONDS", "int", 15,
+            "How often a worker re-queues expired leases, starts scheduled programs and finishes sent ones."),
+    Setting("SEND_MAX_ATTEMPTS", "int", 8, "Attempts before a message that keeps failing transiently is failed."),
     Setting("WORKERS", "int", 1, "Worker processes that `chapar serve` starts beside the web server."),
     Setting("LOG_LEVEL", "choice", "INFO", "Logging level.", ("DEBUG", "INFO", "WARNING", "ERROR")),
 )

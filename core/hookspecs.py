@@ -52,3 +52,8 @@ def register_segment_filters():
 @hookspec
 def contact_timeline(contact):
     """Return a list of TimelineEntry items that happened to `contact`, for its page."""
+
+
+@hookspec
+def register_channels():
+    """Return a list of chapar.Channel subclasses (or instances): the media programs can use."""

@@ -17,6 +17,7 @@ import pluggy
 from flask import Blueprint
 
 from . import hookspecs
+from .channels.base import Channel
 from .contacts.timeline import TimelineEntry
 from .segments.extension import SegmentFilter
 from .ui import DashboardPanel, MenuItem
@@ -30,6 +31,14 @@ DEFAULT_PLUGINS = {"webui": "chapar.webui.plugin"}
 LIST_RESULTS = {"register_blueprints": Blueprint, "menu_items": MenuItem, "dashboard_panels": DashboardPanel,
                 "register_segment_filters": SegmentFilter, "contact_timeline": TimelineEntry}
 DICT_RESULTS = {"extra_template_vars"}
+# Hooks whose items may be classes as well as instances of the kind.
+CLASS_OR_INSTANCE = {"register_channels": Channel}
+LIST_RESULTS.update(CLASS_OR_INSTANCE)
+
+
+def _is_kind(item, kind):
+    return isinstance(item, kind) or (kind in CLASS_OR_INSTANCE.values() and isinstance(item, type)
+                                      and issubclass(item, kind))
 
 pm = pluggy.PluginManager("chapar")
 pm.add_hookspecs(hookspecs)
@@ -177,7 +186,7 @@ def _shape_problem(hook_name, result):
         kind = LIST_RESULTS[hook_name]
         if not isinstance(result, (list, tuple)):
             return f"{hook_name} must return a list of {kind.__name__}, not {type(result).__name__}"
-        wrong = [type(item).__name__ for item in result if not isinstance(item, kind)]
+        wrong = [type(item).__name__ for item in result if not _is_kind(item, kind)]
         return f"{hook_name} must return {kind.__name__} items, got {', '.join(wrong)}" if wrong else ""
     if hook_name in DICT_RESULTS and not isinstance(result, dict):
         return f"{hook_name} must return a dict, not {type(result).__name__}"

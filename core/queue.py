@@ -30,9 +30,14 @@ def get_redis():
 
 
 def known_queue_names():
-    """Queues workers listen to by default: 'default' plus any created so far."""
+    """Queues workers listen to by default: 'default', each installed channel's send queue, and
+    any other created so far."""
+    from .channels import channels
+    from .sending.dispatch import queue_name
+
     names = {q.name for q in Queue.all(connection=get_redis())}
     names.add(DEFAULT_QUEUE)
+    names.update(queue_name(identifier) for identifier in channels())
     return sorted(names)
 
 

@@ -17,6 +17,26 @@ class ChaparWorker(SimpleWorker):
 
     app = None
 
+    @property
+    def dequeue_timeout(self):
+        # Wake from the blocking dequeue often enough for the reconciler to keep its interval.
+        return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
+    def run_maintenance_tasks(self):
+        """RQ's registry cleaning, then the send pipeline's reconciler (one worker per interval)."""
+        super().run_maintenance_tasks()
+        from .sending import reconcile_if_due
+
+        with self.app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                reconcile_if_due(self.maintenance_interval)
+            except Exception:  # noqa: BLE001 - never let a bad pass stop the worker; the next one retries
+                log.exception("reconciler pass failed")
+            finally:
+                if not db.is_closed():
+                    db.close()
+
     def perform_job(self, job, queue):
         with self.app.app_context():
             db.connect(reuse_if_open=True)
@@ -51,6 +71,7 @@ def build_worker(app, queue_names, name=None):
         names = queue_names or known_queue_names()
         timeout = app.config["CHAPAR"].JOB_TIMEOUT
         queues = [Queue(n, connection=connection, default_timeout=timeout) for n in names]
-    worker = ChaparWorker(queues, connection=connection, name=name)
+    interval = app.config["CHAPAR"].RECONCILE_SECONDS
+    worker = ChaparWorker(queues, connection=connection, name=name, maintenance_interval=interval)
     worker.app = app
     return worker

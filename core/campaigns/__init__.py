@@ -1,0 +1,4 @@
+"""Campaigns: objective, budget and the programs that work toward them."""
+from .service import CampaignBusy, clean_campaign_data, delete_campaign, save_campaign, tags_of
+
+__all__ = ["CampaignBusy", "clean_campaign_data", "delete_campaign", "save_campaign", "tags_of"]

@@ -1,0 +1,129 @@
+"""The channel contract: what a plugin implements to add a medium (email, SMS, fax, print…).
+
+A channel is a class registered through the `register_channels` hook. The core snapshots the
+audience, renders every message's template fields per contact and hands the channel batches of
+OutgoingMessage; the channel answers with one SendResult per message. docs/plugin-hooks.md has a
+complete minimal channel.
+"""
+from dataclasses import dataclass, field
+
+CAPABILITIES = ("two_way", "delivery_receipts", "tracking", "attachments")
+# Which contact attribute a channel delivers to, and the consent column it obeys.
+ADDRESS_KINDS = {"email": "email", "mobile": "sms", "fax": "fax", "postal": "print"}
+OUTCOMES = ("accepted", "transient", "permanent")
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message ready to send: `content` holds the rendered template fields (field -> text)."""
+
+    id: int
+    program_id: int
+    contact_id: int | None
+    address: str
+    content: dict
+    language: str = ""
+    attempt: int = 1
+    provider: str = ""
+
+    @property
+    def idempotency_key(self):
+        """Send this to the provider (Message-ID, SMS reference) so a retried send is not doubled."""
+        return f"chapar-{self.id}"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: int
+    outcome: str  # one of OUTCOMES
+    provider_id: str = ""
+    error: str = ""  # why it failed, for people
+    units: int | None = None  # billable units actually used (SMS segments, pages); None: as estimated
+    retry_after: float | None = None  # seconds the provider asked us to wait (transient only)
+
+    @classmethod
+    def accepted(cls, message_id, provider_id="", units=None):
+        return cls(message_id, "accepted", provider_id=str(provider_id), units=units)
+
+    @classmethod
+    def transient(cls, message_id, error, retry_after=None):
+        return cls(message_id, "transient", error=str(error), retry_after=retry_after)
+
+    @classmethod
+    def permanent(cls, message_id, error):
+        return cls(message_id, "permanent", error=str(error))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What one message will cost in the channel's units (SMS segments, pages), with warnings
+    for the composer ("one character forces UCS-2")."""
+
+    units: int = 1
+    warnings: tuple = field(default_factory=tuple)
+
+
+class Channel:
+    """Subclass and set the attributes; override `send` (and optionally the other methods).
+
+    Instances are created once per process; keep no per-program state on them. `settings` is
+    the dict an admin saved on the channel's settings page (secrets included).
+    """
+
+    identifier = ""  # lower-case, stable: used in queue names, URLs and stored rows
+    label = ""  # shown to people; may be a lazy translation
+    description = ""
+    capabilities = frozenset()  # a subset of CAPABILITIES
+    address = "email"  # a key of ADDRESS_KINDS: which contact address it delivers to
+    cost_unit = "message"  # what a unit is, for people: "email", "SMS segment", "page"
+    content_fields = ()  # Field items the composer shows; `template=True` ones take merge tags
+    settings_fields = ()  # Field items the settings page shows
+    template_links = ()  # names the channel fills under `links` in merge tags ("unsubscribe")
+    html_fields = ()  # content fields rendered with HTML autoescaping
+    batch_size = 100  # messages per send() call
+    # True when the provider deduplicates on OutgoingMessage.idempotency_key, so a batch whose
+    # worker died mid-send may be sent again. Otherwise such messages become "uncertain".
+    idempotent = False
+    default_rate_per_second = None  # the provider's limit when settings do not say
+
+    @property
+    def consent_channel(self):
+        return ADDRESS_KINDS[self.address]
+
+    def providers(self, settings):
+        """(value, label) pairs a program may pick from (sender identities, gateways); () if one."""
+        return ()
+
+    def rate_per_second(self, settings, provider=""):
+        """The most messages per second the provider accepts; None for no limit."""
+        value = settings.get("rate_per_second") if settings else None
+        return float(value) if value else self.default_rate_per_second
+
+    def validate_content(self, content):
+        """Extra checks on the composer's values: {field: message}; the core checks required,
+        length and merge-tag syntax itself."""
+        return {}
+
+    def validate_settings(self, settings):
+        """Extra checks on the settings form: {field: message}."""
+        return {}
+
+    def links(self, message, settings):
+        """Values for the names in `template_links`, for this message: {"unsubscribe": url}."""
+        return {}
+
+    def estimate(self, message):
+        """Estimate units for an OutgoingMessage with rendered content; one unit by default."""
+        return Estimate(units=1)
+
+    def send(self, batch, settings):
+        """Send a list of OutgoingMessage; return one SendResult per message, in any order.
+
+        Raise only for a failure of the whole batch (the connection is down): every message is
+        then retried as a transient failure. Never block longer than about a minute.
+        """
+        raise NotImplementedError
+
+    def test_connection(self, settings):
+        """Check the settings against the provider; return a line for people (the server's reply)."""
+        return ""

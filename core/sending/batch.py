@@ -1,0 +1,125 @@
+"""The send job: a worker claims a batch of message ids, renders and sends them chunk by chunk.
+
+Between chunks it re-reads the program's status, so pause and cancel take effect within one
+chunk (at most a second's worth of a rate-limited channel). See docs/sending.md.
+"""
+import logging
+import uuid
+from dataclasses import replace
+
+from flask import current_app
+from rq import get_current_job
+
+from ..channels import SendResult, channel_settings, get_channel
+from ..models import Program, utcnow
+from ..programs.schedule import next_open
+from ..queue import get_redis
+from ..templating import TemplateError
+from . import claims
+from .dispatch import enqueue_ids, forget_job
+from .finish import finish_if_done
+from .ratelimit import limiter_for
+from .render import Renderer, field_values
+
+log = logging.getLogger("chapar.sending")
+
+
+def _status(program_id):
+    return Program.select(Program.status).where(Program.id == program_id).scalar()
+
+
+class BatchSender:
+    def __init__(self, program, message_ids):
+        self.program = program
+        self.ids = list(message_ids)
+        self.channel = get_channel(program.channel)
+        self.settings = channel_settings(self.channel.identifier)
+        config = current_app.config["CHAPAR"]
+        self.lease = config.SEND_LEASE_SECONDS
+        self.max_attempts = config.SEND_MAX_ATTEMPTS
+        self.limiter = limiter_for(get_redis(), self.channel, self.settings, program)
+        self.token = uuid.uuid4().hex
+        self.renderer = Renderer(program, self.channel, self.settings)
+
+    @property
+    def chunk_size(self):
+        return max(1, min(self.channel.batch_size, self.limiter.largest_grant or self.channel.batch_size))
+
+    def sending(self):
+        return _status(self.program.id) == "sending"
+
+    def run(self):
+        claimed = claims.claim(self.program.id, self.ids, self.token, self.lease)
+        try:
+            for start in range(0, len(claimed), self.chunk_size):
+                if not self._send_chunk(claimed[start:start + self.chunk_size], claimed[start:]):
+                    break
+        finally:
+            # Whatever was claimed and not handed over goes back (or is cancelled with the program).
+            claims.release(self.token, "cancelled" if _status(self.program.id) == "cancelled" else "queued")
+
+    def _send_chunk(self, chunk, remaining):
+        """Send one chunk; False when the job should stop (paused, cancelled, window closed)."""
+        if not self.sending():
+            return False
+        opens = next_open(self.program, self.program.campaign.time_zone, utcnow())
+        if opens is not None:
+            claims.release(self.token)
+            enqueue_ids(self.program, [m.id for m, _c in remaining], at=opens)
+            return False
+        if not self.limiter.acquire(len(chunk), keep_going=self.sending):
+            return False
+        claims.renew(self.token, self.lease)
+        values = field_values({m.contact_id for m, _c in chunk if m.contact_id})
+        outgoing, results, units, attempts = [], [], {}, {}
+        for message, contact in chunk:
+            attempts[message.id] = message.attempts
+            try:
+                out = self.renderer.outgoing(message, contact, values.get(message.contact_id))
+            except TemplateError as exc:
+                results.append(SendResult.permanent(message.id, f"template: {exc}"))
+                continue
+            units[message.id] = self.channel.estimate(out).units
+            outgoing.append(out)
+        handed = set(claims.hand_over(self.token, [o.id for o in outgoing]))
+        batch = [o for o in outgoing if o.id in handed]
+        results.extend(self._call_channel(batch))
+        outcome, next_at = claims.apply_results(self.token, results, units, self.program.cost_per_unit, attempts,
+                                                self.max_attempts)
+        if outcome["transient"]:
+            enqueue_ids(self.program, outcome["transient"], at=next_at)
+        return True
+
+    def _call_channel(self, batch):
+        if not batch:
+            return []
+        try:
+            results = list(self.channel.send(batch, self.settings) or [])
+        except Exception as exc:  # noqa: BLE001 - the whole batch failed; each message retries
+            log.warning("channel %s failed a batch of %d: %s", self.channel.identifier, len(batch), exc)
+            return [SendResult.transient(m.id, f"{type(exc).__name__}: {exc}") for m in batch]
+        answered = {r.message_id for r in results}
+        for message in batch:
+            if message.id not in answered:
+                # No answer: the provider may or may not have it.
+                if self.channel.idempotent:
+                    results.append(SendResult.transient(message.id, "the channel gave no result"))
+                else:
+                    results.append(replace(SendResult.permanent(message.id, "the channel gave no result"),
+                                           outcome="uncertain"))
+        return results
+
+
+def send_batch(program_id, message_ids):
+    """RQ job: send these messages of the program (ids only: nothing stale travels in Redis)."""
+    job = get_current_job()
+    try:
+        program = Program.get_or_none(Program.id == program_id)
+        if program is None or program.status != "sending":
+            return "program is not sending"
+        BatchSender(program, message_ids).run()
+        finish_if_done(program_id)
+    finally:
+        if job is not None:
+            forget_job(program_id, job.id)
+    return "done"

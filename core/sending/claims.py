@@ -1,0 +1,102 @@
+"""Claiming messages under a lease and writing results back: the SQL of exactly-once.
+
+Every state change is guarded by the claim's token, so a worker that lost its lease (it was too
+slow, or was presumed dead) can never overwrite what another worker did since.
+"""
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from peewee import JOIN
+
+from ..db import db
+from ..models import Contact, Message, utcnow
+
+
+def claim(program_id, ids, token, lease_seconds):
+    """Take the due, queued messages among `ids`; returns [(Message, Contact or None)]."""
+    now = utcnow()
+    (Message.update(status="sending", lease_token=token, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=Message.attempts + 1, updated_at=now)
+     .where(Message.id.in_(ids) & (Message.program == program_id) & (Message.status == "queued")
+            & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
+     .execute())
+    rows = (Message.select(Message, Contact).join(Contact, on=(Message.contact == Contact.id), join_type=JOIN.LEFT_OUTER)
+            .where((Message.lease_token == token) & (Message.status == "sending")).order_by(Message.id))
+    return [(row, getattr(row, "contact", None)) for row in rows]
+
+
+def renew(token, lease_seconds):
+    now = utcnow()
+    (Message.update(lease_until=now + timedelta(seconds=lease_seconds))
+     .where((Message.lease_token == token) & Message.status.in_(("sending", "handed"))).execute())
+
+
+def hand_over(token, ids):
+    """Mark `ids` as given to the channel; returns the ids still ours (a lost lease drops some)."""
+    if not ids:
+        return []
+    updated = (Message.update(status="handed", updated_at=utcnow())
+               .where(Message.id.in_(ids) & (Message.lease_token == token) & (Message.status == "sending"))
+               .execute())
+    if updated == len(ids):
+        return list(ids)
+    return [i for (i,) in Message.select(Message.id).where((Message.lease_token == token)
+                                                           & (Message.status == "handed")).tuples()]
+
+
+def release(token, status="queued"):
+    """Give back messages claimed but not handed over (pause, cancel, window closed, error)."""
+    (Message.update(status=status, lease_token="", lease_until=None, updated_at=utcnow(),
+                    attempts=Message.attempts - (1 if status == "queued" else 0))
+     .where((Message.lease_token == token) & (Message.status == "sending")).execute())
+
+
+def backoff(attempt, retry_after=None):
+    """Seconds before attempt `attempt + 1`: exponential from 10 s, capped at an hour, with jitter."""
+    base = min(3600.0, 10.0 * (2 ** max(attempt - 1, 0)))
+    delay = random.uniform(base / 2, base)  # full spread, so retries of a batch do not stampede
+    return max(delay, float(retry_after or 0))
+
+
+def _executemany(sql, params):
+    if params:
+        cursor = db.cursor()
+        cursor.executemany(sql.replace("?", db.obj.param), params)
+
+
+def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
+    """Write SendResults for messages held under `token`; returns {outcome: [ids]} and the
+    transient ones' next attempt time (for a retry job)."""
+    now = utcnow()
+    sent, failed, retry = [], [], []
+    outcome_ids = {"accepted": [], "permanent": [], "transient": [], "gave_up": [], "uncertain": []}
+    next_at = None
+    for result in results:
+        if result.outcome == "accepted":
+            used = result.units if result.units is not None else units.get(result.message_id, 1)
+            cost = Decimal(used) * Decimal(cost_per_unit or 0)
+            sent.append((result.provider_id[:200], used, str(cost), now, now, result.message_id, token))
+            outcome_ids["accepted"].append(result.message_id)
+        elif result.outcome == "transient" and attempts.get(result.message_id, 1) < max_attempts:
+            when = now + timedelta(seconds=backoff(attempts.get(result.message_id, 1), result.retry_after))
+            next_at = when if next_at is None else min(next_at, when)
+            retry.append((result.error[:2000], when, now, result.message_id, token))
+            outcome_ids["transient"].append(result.message_id)
+        else:
+            reason = result.outcome if result.outcome in ("permanent", "uncertain") else "gave_up"
+            error = result.error if reason != "gave_up" else f"gave up after {max_attempts} attempts: {result.error}"
+            status = "uncertain" if reason == "uncertain" else "failed"
+            failed.append((status, reason, error[:2000], now, now, result.message_id, token))
+            outcome_ids[reason].append(result.message_id)
+    with db.atomic():
+        _executemany('UPDATE "message" SET "status" = \'sent\', "provider_id" = ?, "units" = ?, "cost" = ?, '
+                     '"sent_at" = ?, "updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL, "error" = \'\' '
+                     'WHERE "id" = ? AND "lease_token" = ?', sent)
+        _executemany('UPDATE "message" SET "status" = \'queued\', "error" = ?, "next_attempt_at" = ?, '
+                     '"updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL '
+                     'WHERE "id" = ? AND "lease_token" = ?', retry)
+        _executemany('UPDATE "message" SET "status" = ?, "reason" = ?, "error" = ?, "failed_at" = ?, '
+                     '"updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL '
+                     'WHERE "id" = ? AND "lease_token" = ?', failed)
+    return outcome_ids, next_at
