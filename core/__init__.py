@@ -11,6 +11,7 @@ from .hookspecs import hookimpl
 from .inbound import record_inbound
 from .models import BaseModel, utcnow
 from .queue import enqueue, get_queue, get_redis
+from .security import csrf_exempt
 from .segments import SegmentFilter
 from .ui import DashboardPanel, MenuItem
 
@@ -18,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseModel", "Channel", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
-    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app",
+    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app", "csrf_exempt",
     "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate", "record_event", "record_inbound",
     "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]

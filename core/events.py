@@ -27,7 +27,9 @@ def _id(value):
 def record_event(name, contact=None, message=None, program=None, campaign=None, actor=None, **properties):
     """Store an event on a message and/or contact (for timelines and reports), then announce it.
 
-    Pass model instances or ids. Given a message, its program, campaign and contact are filled in.
+    Pass model instances or ids. Given a message, its program, campaign and contact are filled in,
+    and the receipts "delivered", "bounced" and "undelivered" (with properties error=...) move the
+    message's status on.
     `properties` must be JSON-serialisable: {"url": ...} for a click, {"amount": ...} for a deal.
     """
     import json
@@ -41,6 +43,10 @@ def record_event(name, contact=None, message=None, program=None, campaign=None, 
             program = program if program is not None else row.program_id
     if program is not None and campaign is None:
         campaign = Program.select(Program.campaign).where(Program.id == _id(program)).scalar()
+    if message is not None:
+        from .sending.receipts import apply_receipt
+
+        apply_receipt(_id(message), name, properties.get("error", ""))
     record = EventRecord.create(name=name, contact=_id(contact), message=_id(message), program=_id(program),
                                 campaign=_id(campaign),
                                 properties_json=json.dumps(properties, ensure_ascii=False, default=str))

@@ -9,6 +9,15 @@ from flask_login import current_user
 LANGUAGES = {"en": "English", "fa": "فارسی"}
 RTL = {"fa"}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian and Arabic digits and separators as Decimal reads them; thousands separators dropped.
+_LATIN_NUMBER = str.maketrans({**{c: str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")},
+                               **{c: str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")},
+                               "٫": ".", "٬": "", ",": "", "،": ""})
+
+
+def latin_number(text):
+    """"۱۲٬۵۰۰٫۷۵" or "12,500.75" -> "12500.75", ready for Decimal()."""
+    return str(text).strip().translate(_LATIN_NUMBER)
 
 
 def select_locale():

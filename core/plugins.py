@@ -187,7 +187,13 @@ def _shape_problem(hook_name, result):
         if not isinstance(result, (list, tuple)):
             return f"{hook_name} must return a list of {kind.__name__}, not {type(result).__name__}"
         wrong = [type(item).__name__ for item in result if not _is_kind(item, kind)]
-        return f"{hook_name} must return {kind.__name__} items, got {', '.join(wrong)}" if wrong else ""
+        if wrong:
+            return f"{hook_name} must return {kind.__name__} items, got {', '.join(wrong)}"
+        if hook_name == "register_channels":  # a channel the core cannot route breaks its plugin only
+            from .channels.registry import channel_problem
+
+            return "; ".join(filter(None, map(channel_problem, result)))
+        return ""
     if hook_name in DICT_RESULTS and not isinstance(result, dict):
         return f"{hook_name} must return a dict, not {type(result).__name__}"
     return ""

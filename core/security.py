@@ -35,6 +35,13 @@ def client_address_key():
 
 
 csrf = CSRFProtect()
+
+
+def csrf_exempt(view_or_blueprint):
+    """Exempt a public endpoint that takes no cookies (a provider's webhook, a one-click
+    unsubscribe POST) from the CSRF check. Protect it with a signed token or a shared secret
+    instead, and rate-limit it: it is open to the whole internet."""
+    return csrf.exempt(view_or_blueprint)
 limiter = Limiter(key_func=client_address_key, default_limits=[], headers_enabled=True)
 LIMIT_KEY_PREFIX = "chapar-limits"
 

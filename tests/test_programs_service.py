@@ -136,3 +136,10 @@ def test_campaign_fields_are_validated_all_at_once(app, users):
 
     assert tags_of(campaign) == ["spring"]
     assert Segment.select().count() == 0
+
+
+def test_amounts_typed_with_persian_digits_and_separators_are_read(app, make_program):
+    campaign = save_campaign({"name": "تخفیف", "budget": "۱۲٬۵۰۰٫۵۰"})
+    assert str(campaign.budget) == "12500.50"
+    program = make_program(cost_per_unit="۰٫۰۵", fixed_cost="٢٠٠")
+    assert (str(program.cost_per_unit), str(program.fixed_cost)) == ("0.0500", "200.00")

@@ -122,7 +122,7 @@ def test_a_batch_the_channel_cannot_take_is_retried(app, make_program, fixture_c
 
 def test_a_template_that_fails_at_send_time_fails_only_its_message(app, make_program, fixture_channel_on):
     ids = add_contacts(2)
-    program = make_program(contacts=ids, variants={"": {"subject": "Hi", "body": "{{ 10 / (contact.first_name|length - contact.first_name|length) }}"}})
+    program = make_program(contacts=ids, variants={"": {"subject": "Hi", "body": "{{ 10 / (contact.first_name|length - 7) }}"}})
     launch(program)
     run_worker(app)
     assert {m.status for m in Message.select()} == {"failed"}
@@ -138,3 +138,31 @@ def test_progress_counts_every_message(app, make_program, fixture_channel_on):
     run_worker(app)
     after = progress(program)
     assert after.counts["sent"] == 3 and after.done == 4 and after.percent == 100.0
+
+
+def test_receipts_move_messages_on_and_a_fast_receipt_is_not_overwritten(app, make_program, fixture_channel_on):
+    from chapar.events import record_event
+    from chapar.sending import claims
+
+    ids = add_contacts(3)
+    program = make_program(contacts=ids)
+    launch(program)
+    messages = list(Message.select().order_by(Message.id))
+    token = "t" * 32
+    claims.claim(program.id, [m.id for m in messages], token, 60)
+    claims.hand_over(token, [m.id for m in messages])
+    record_event("delivered", message=messages[0].id)  # the provider's receipt beat the worker's write
+    from chapar.channels import SendResult
+
+    claims.apply_results(token, [SendResult.accepted(m.id, f"p{m.id}") for m in messages], {}, "0.5",
+                         {m.id: 1 for m in messages}, 8)
+    record_event("bounced", message=messages[1].id, error="550 no such user")
+    record_event("undelivered", message=messages[2].id, error="expired")
+    found = {m.id: m for m in Message.select()}
+    first, second, third = (found[m.id] for m in messages)
+    assert first.status == "delivered" and first.provider_id == f"p{first.id}" and first.delivered_at
+    assert second.status == "bounced" and second.error == "550 no such user"
+    assert third.status == "failed" and third.reason == "undelivered"
+    assert str(actual_cost(program)) == "1.50"  # the provider took all three: all are paid for
+    record_event("delivered", message=second.id)  # a late receipt never un-bounces a message
+    assert Message.get_by_id(second.id).status == "bounced"

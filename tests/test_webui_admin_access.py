@@ -35,9 +35,13 @@ ROUTES = [
     ("POST", "/admin/fields", "admin"),
     ("GET", "/admin/fields/1/delete", "admin"),
     ("POST", "/admin/fields/1/delete", "admin"),
+    ("GET", "/admin/channels", "admin"),
+    ("GET", "/admin/channels/fixture", "admin"),
+    ("POST", "/admin/channels/fixture", "admin"),
+    ("POST", "/admin/channels/fixture/test", "admin"),
 ]
 SAMPLE_ARGS = {"user_id": 1, "token_id": 1, "job_id": JOB_ID, "queue_name": "default", "state": "failed",
-               "field_id": 1}
+               "field_id": 1, "identifier": "fixture"}
 
 
 def _request(browser, method, url):

@@ -25,10 +25,13 @@ def menu_items(user):
         MenuItem(_l("Segments"), "/segments", order=14),
         MenuItem(_l("Import contacts"), "/imports", roles=("admin", "manager", "marketer"), order=16),
         MenuItem(_l("Export contacts"), "/contacts/export", roles=("admin", "manager"), order=17),
+        MenuItem(_l("Content"), "/content", order=22),
+        MenuItem(_l("Campaigns"), "/campaigns", order=20),
         MenuItem(_l("API tokens"), "/account/tokens", order=900),
         MenuItem(_l("Users"), "/admin/users", roles=("admin",), order=100, section="admin"),
         MenuItem(_l("Jobs"), "/admin/jobs", roles=("admin", "manager"), order=200, section="admin"),
         MenuItem(_l("Custom fields"), "/admin/fields", roles=("admin",), order=150, section="admin"),
+        MenuItem(_l("Channels"), "/admin/channels", roles=("admin",), order=160, section="admin"),
         MenuItem(_l("Plugins"), "/admin/plugins", roles=("admin",), order=300, section="admin"),
         MenuItem(_l("Settings"), "/admin/settings", roles=("admin",), order=400, section="admin"),
         MenuItem(_l("Audit log"), "/admin/audit", roles=("admin",), order=500, section="admin"),
@@ -46,3 +49,11 @@ def dashboard_panels(user):
         panels.append(DashboardPanel(_l("System status"), template="webui/partials/panel_status.html",
                                      context=system_status(), order=10, roles=("admin", "manager")))
     return panels
+
+
+@hookimpl
+def contact_timeline(contact):
+    """The contact's messages and the events recorded on them (opened, clicked, replied…)."""
+    from .message_timeline import contact_entries
+
+    return contact_entries(contact)

@@ -67,17 +67,25 @@ def init_api(app):
     app.teardown_request(forget_request_state)
     app.session_interface = CookielessApiSessions(app.session_interface)
 
+    from .campaigns import blp as campaigns_blueprint
+    from .channels import blp as channels_blueprint
     from .consent import blp as consent_blueprint
     from .contacts import blp as contacts_blueprint
     from .contacts_bulk import blp as contacts_bulk_blueprint
+    from .content import blp as content_blueprint
     from .custom_fields import blp as custom_fields_blueprint
     from .me import blp as me_blueprint
+    from .messages import blp as messages_blueprint
+    from .program_actions import blp as program_actions_blueprint
+    from .programs import blp as programs_blueprint
     from .segments import blp as segments_blueprint
     from .tags import blp as tags_blueprint
     from .tokens import blp as tokens_blueprint
 
     for blueprint in (me_blueprint, tokens_blueprint, contacts_blueprint, consent_blueprint, tags_blueprint,
-                      custom_fields_blueprint, segments_blueprint, contacts_bulk_blueprint):
+                      custom_fields_blueprint, segments_blueprint, contacts_bulk_blueprint, campaigns_blueprint,
+                      programs_blueprint, program_actions_blueprint, messages_blueprint, channels_blueprint,
+                      content_blueprint):
         register_api_blueprint(app, blueprint)
     return api
 

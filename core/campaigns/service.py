@@ -6,8 +6,8 @@ from decimal import Decimal, InvalidOperation
 from ..audit import record
 from ..db import db
 from ..errors import FieldError, ValidationFailed
-from ..models import (CAMPAIGN_STATUSES, OBJECTIVE_METRICS, Campaign, CampaignTag, Program, Tag, User,
-                      utcnow)
+from ..i18n import latin_number
+from ..models import CAMPAIGN_STATUSES, OBJECTIVE_METRICS, Campaign, CampaignTag, Program, Tag, User, utcnow
 
 EDITABLE = ("name", "description", "objective_metric", "objective_target", "objective_deadline", "starts_on",
             "ends_on", "budget", "currency", "time_zone", "owner", "status", "tags")
@@ -24,7 +24,7 @@ def _money(name, value, required=False):
             raise FieldError(name, "required", f"{name} is required")
         return None
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(latin_number(value))
     except (InvalidOperation, ValueError):
         raise FieldError(name, "not_a_number", f"{name} must be a number") from None
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
@@ -144,10 +144,14 @@ def save_campaign(data, campaign=None, actor=None, via="web"):
     return campaign
 
 
+def busy_programs(campaign):
+    """The campaign's programs in the middle of a send (sending or paused): they block deleting it."""
+    return Program.select().where((Program.campaign == campaign) & Program.status.in_(("sending", "paused")))
+
+
 def delete_campaign(campaign, actor=None, via="web"):
     """Delete a campaign with its programs and their messages; refused while one is sending."""
-    busy = Program.select().where((Program.campaign == campaign) & Program.status.in_(("sending", "paused")))
-    if busy.exists():
+    if busy_programs(campaign).exists():
         raise CampaignBusy(campaign.id)
     with db.atomic():
         record("campaign.deleted", actor, f"campaign #{campaign.id}", name=campaign.name, via=via)

@@ -8,17 +8,24 @@ class UnknownChannel(LookupError):
     """No installed plugin registers this channel (it may have been uninstalled)."""
 
 
-def _check(channel):
+def channel_problem(channel):
+    """Why the core could not route `channel` (a Channel class or instance), or ""."""
     problems = []
-    if not channel.identifier or not channel.identifier.replace("_", "").isalnum():
+    identifier = getattr(channel, "identifier", "") or ""
+    if not identifier or not identifier.replace("_", "").isalnum():
         problems.append("identifier must be letters, digits and underscores")
     if channel.address not in ADDRESS_KINDS:
         problems.append(f"address must be one of {', '.join(ADDRESS_KINDS)}")
     unknown = set(channel.capabilities) - set(CAPABILITIES)
     if unknown:
         problems.append(f"unknown capabilities: {', '.join(sorted(unknown))}")
-    if problems:
-        raise TypeError(f"channel {channel.identifier or channel!r}: " + "; ".join(problems))
+    return f"channel {identifier or channel!r}: " + "; ".join(problems) if problems else ""
+
+
+def _check(channel):
+    problem = channel_problem(channel)
+    if problem:
+        raise TypeError(problem)
 
 
 def channels():

@@ -32,10 +32,10 @@ def load_commands():
     """
     from ..config import Config
     from ..plugins import call_hook, load_plugins
-    from . import admin, contacts, run, schema
+    from . import admin, contacts, programs, run, schema
 
     cli.commands.clear()
-    for module in (run, schema, admin, contacts):
+    for module in (run, schema, admin, contacts, programs):
         for command in module.COMMANDS:
             cli.add_command(command)
     try:

@@ -5,26 +5,15 @@ as one comma-separated column, and cells that a spreadsheet would run as a formu
 The header uses the field names the importer recognises, so an exported file imports again
 unchanged (the importer also takes the neutralising quote off).
 """
-import csv
-import io
-
+from ..csv_stream import csv_stream
 from ..models import CHANNELS, Contact, ContactFieldValue, ContactTag, CustomField, Tag
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"):
-# a leading ' makes it text, and is not shown.
-FORMULA_START = frozenset("=+-@\t\r")
 BATCH_SIZE = 1000
 # Every editable field (a test checks), in the order people read a contact.
 CORE_COLUMNS = ("id", "first_name", "last_name", "email", "mobile", "fax", "company", "job_title", "address_line1",
                 "address_line2", "city", "region", "postal_code", "country", "language", "time_zone", "source",
                 "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "do_not_contact",
                 *(f"consent_{c}" for c in CHANNELS), "created_at", "updated_at")
-
-
-def neutralise(value):
-    """`value` as CSV cell text, prefixed with ' when it would start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_START else text
 
 
 def _cell(value):
@@ -83,13 +72,4 @@ def export_rows(batches):
 
 def export_csv(batches):
     """CSV text in chunks (a BOM, then one chunk per batch of rows), every cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
-    for number, cells in enumerate(export_rows(batches)):
-        writer.writerow([neutralise(cell) for cell in cells])
-        if number % BATCH_SIZE == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return csv_stream(export_rows(batches), BATCH_SIZE)

@@ -35,15 +35,23 @@ def estimate(program, channel, recipients=None):
     return CostEstimate(recipients, per_message, total_units, cost.quantize(CENT), warnings)
 
 
-SPENT_STATUSES = ("sent", "delivered", "bounced", "uncertain")  # handed over to the provider: paid for
+# Paid for: every message the provider accepted (sent_at is set), whatever its receipt said later,
+# and the uncertain ones it may have taken.
+SPENT = Message.sent_at.is_null(False) | (Message.status == "uncertain")
 
 
 def actual_cost(program):
     """Money spent so far: every message handed to the provider, plus the fixed cost once sending began."""
     spent = (Message.select(fn.COALESCE(fn.SUM(Message.cost), 0))
-             .where((Message.program == program) & Message.status.in_(SPENT_STATUSES)).scalar())
+             .where((Message.program == program) & SPENT).scalar())
     fixed = Decimal(program.fixed_cost or 0) if program.started_at else Decimal(0)
     return (Decimal(str(spent or 0)) + fixed).quantize(CENT)
+
+
+def spent_units(program):
+    """Units (SMS segments, pages…) of every message paid for so far."""
+    return (Message.select(fn.COALESCE(fn.SUM(Message.units), 0))
+            .where((Message.program == program) & SPENT).scalar()) or 0
 
 
 def campaign_spend(campaign):
@@ -55,7 +63,7 @@ def spend_by_campaign(campaign_ids):
     """{campaign id: spend} for a page of campaigns, in two queries."""
     spent = dict((Message.select(Program.campaign, fn.COALESCE(fn.SUM(Message.cost), 0))
                   .join(Program).where(Program.campaign.in_(campaign_ids or [0])
-                                       & Message.status.in_(SPENT_STATUSES))
+                                       & SPENT)
                   .group_by(Program.campaign).tuples()))
     fixed = dict((Program.select(Program.campaign, fn.SUM(Program.fixed_cost))
                   .where(Program.campaign.in_(campaign_ids or [0]) & Program.started_at.is_null(False))

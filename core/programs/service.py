@@ -11,6 +11,7 @@ from ..audit import record
 from ..channels import UnknownChannel, get_channel
 from ..db import db
 from ..errors import FieldError, ValidationFailed
+from ..i18n import latin_number
 from ..models import CONSENT_POLICIES, SCHEDULE_KINDS, ContentItem, Program, Segment, utcnow
 from .content import clean_variants
 from .schedule import parse_hhmm, to_local, to_utc
@@ -38,7 +39,7 @@ def _decimal(name, value, places):
     if value in (None, ""):
         return Decimal(0)
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(latin_number(value))
     except (InvalidOperation, ValueError):
         _fail(name, "not_a_number", f"{name} must be a number")
     if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 12:

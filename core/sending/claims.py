@@ -90,8 +90,10 @@ def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
             failed.append((status, reason, error[:2000], now, now, result.message_id, token))
             outcome_ids[reason].append(result.message_id)
     with db.atomic():
-        _executemany('UPDATE "message" SET "status" = \'sent\', "provider_id" = ?, "units" = ?, "cost" = ?, '
-                     '"sent_at" = ?, "updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL, "error" = \'\' '
+        _executemany('UPDATE "message" SET "status" = CASE WHEN "status" IN (\'sending\', \'handed\') '
+                     'THEN \'sent\' ELSE "status" END, "provider_id" = ?, "units" = ?, "cost" = ?, '
+                     '"sent_at" = ?, "updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL, '
+                     '"error" = CASE WHEN "status" IN (\'sending\', \'handed\') THEN \'\' ELSE "error" END '
                      'WHERE "id" = ? AND "lease_token" = ?', sent)
         _executemany('UPDATE "message" SET "status" = \'queued\', "error" = ?, "next_attempt_at" = ?, '
                      '"updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL '

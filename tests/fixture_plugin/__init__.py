@@ -1,11 +1,12 @@
 """A plugin implementing every hook, for the core's tests.
 
 Each implementation records how the core called it (see `calls_of`) and returns something a
-user would notice: a command, a page, a menu item, a dashboard panel, a template variable.
+user would notice: a command, a page, a menu item, a dashboard panel, a template variable, a channel.
 Tests register it with chapar.plugins.register_plugin, through the `plugins` fixture
 (fixture_plugin.testing), which undoes everything afterwards.
 """
 import click
+import fixture_channel
 from flask import Blueprint, render_template
 from markupsafe import Markup
 
@@ -95,3 +96,9 @@ def contact_timeline(contact):
     return [TimelineEntry(when=utcnow(), title=f"Fixture message to contact {contact.id}", kind="message",
                           details=(("Channel", "fixture"),), text="Hello from the fixture plugin",
                           href="/fixture-plugin/")]
+
+
+@hookimpl
+def register_channels():
+    _record("register_channels")
+    return [fixture_channel.RecordingChannel]

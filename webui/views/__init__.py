@@ -17,6 +17,9 @@ from . import auth, dashboard, errors, language, shell  # noqa: E402,F401
 from . import contacts, contacts_bulk, contacts_form, contacts_merge, tags  # noqa: E402,F401
 from . import segments  # noqa: E402,F401 - and segment_editor, which segments imports
 from . import exports, imports  # noqa: E402,F401
+from . import content_library, program_compose, program_form, program_preview  # noqa: E402,F401
+from . import campaigns  # noqa: E402,F401 - and campaign_form, campaign_calendar, which it imports
+from . import program_page  # noqa: E402,F401 - and program_actions, program_messages, which it imports
 
 
 def _attach_admin_modules():

@@ -7,12 +7,23 @@ call it or flask.render_template with the same effect.
 from math import ceil
 from urllib.parse import urlencode, urlsplit
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 
 
 def render(template, status=200, **context):
     """Render `template` in the layout; `status` lets a view re-show a form with 422."""
     return render_template(template, **context), status
+
+
+def endpoint_url(endpoint, **values):
+    """The URL of `endpoint` when some plugin or module provides it, else None.
+
+    Only the values the endpoint's rule takes are passed, so callers may offer more than one page needs.
+    """
+    if endpoint not in current_app.view_functions:
+        return None
+    arguments = next(current_app.url_map.iter_rules(endpoint)).arguments
+    return url_for(endpoint, **{name: value for name, value in values.items() if name in arguments})
 
 
 def safe_next(target, default_endpoint="webui.dashboard"):

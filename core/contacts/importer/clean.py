@@ -9,9 +9,9 @@ import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ...csv_stream import FORMULA_START
 from ...errors import FieldError
 from ...models import SOURCES
-from ..export import FORMULA_START
 from ..fields import parse_value
 from ..normalise import normalise_country
 from ..service import TEXT_FIELDS

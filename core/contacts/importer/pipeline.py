@@ -6,7 +6,7 @@ they happen, with the line and the reason appended to each.
 import csv
 from dataclasses import asdict, dataclass
 
-from ..export import neutralise
+from ...csv_stream import neutralise
 from .clean import column_pairs, failed_row
 from .reasons import describe_all
 
