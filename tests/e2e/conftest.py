@@ -22,13 +22,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, redis_url, free_port):
-    """`chapar serve` on a free port with its own instance folder; yields (base_url, admin_password)."""
-    home = tmp_path_factory.mktemp("e2e-instance")
-    port = free_port()
-    env = dict(os.environ, CHAPAR_HOME=str(home), CHAPAR_REDIS_URL=redis_url, CHAPAR_WORKERS="1")
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def start_live_server(home, redis_url, port, pythonpath=()):
+    """`chapar serve` with its own instance folder; returns (process, base_url, admin_password).
+
+    `pythonpath` folders are put in front of the server's (and its workers') import path: a
+    dist-info folder there installs a test plugin such as the fixture channel."""
+    env = dict(os.environ, CHAPAR_HOME=str(home), CHAPAR_REDIS_URL=redis_url, CHAPAR_WORKERS="1",
+               CHAPAR_RECONCILE_SECONDS="2")
     env.pop("CHAPAR_DATABASE_URL", None)
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     process = subprocess.Popen([sys.executable, "-m", "chapar.cli", "serve", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -51,9 +57,33 @@ def live_server(tmp_path_factory, redis_url, free_port):
                 break
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
-    yield base, password
+    return process, base, password
+
+
+def stop_live_server(process):
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, redis_url, free_port):
+    """`chapar serve` on a free port with its own instance folder; yields (base_url, admin_password)."""
+    process, base, password = start_live_server(tmp_path_factory.mktemp("e2e-instance"), redis_url, free_port())
+    yield base, password
+    stop_live_server(process)
+
+
+@pytest.fixture(scope="module")
+def channel_server(tmp_path_factory, redis_url, free_port):
+    """Like live_server, with the fixture channel installed; yields (base_url, admin_password, env)
+    where env runs `chapar` commands against the same instance."""
+    home = tmp_path_factory.mktemp("e2e-channel-instance")
+    process, base, password = start_live_server(home, redis_url, free_port(),
+                                                pythonpath=(TESTS / "fixture_channel_site", TESTS))
+    env = dict(os.environ, CHAPAR_HOME=str(home), CHAPAR_REDIS_URL=redis_url)
+    env.pop("CHAPAR_DATABASE_URL", None)
+    yield base, password, env
+    stop_live_server(process)
 
 
 @pytest.fixture(scope="module")
