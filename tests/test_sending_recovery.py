@@ -131,3 +131,46 @@ def test_a_closed_window_defers_sending(app, make_program, fixture_channel_on):
     assert fixture_channel.attempts(fixture_channel_on) == []
     scheduled = app.extensions["chapar.redis"].zcard("rq:scheduled:send-fixture")
     assert scheduled == 1  # the batch waits in RQ's scheduler for the window to open
+
+
+def test_consent_is_checked_again_when_sending(app, make_program, fixture_channel_on):
+    from chapar.contacts import change_consent
+    from chapar.models import Contact
+
+    ids = add_contacts(4)
+    program = make_program(contacts=ids)
+    launch(program)
+    change_consent(Contact.get_by_id(ids[0]), "email", "unsubscribed", "unsubscribe_link")
+    Contact.update(do_not_contact=True).where(Contact.id == ids[1]).execute()
+    Contact.delete_by_id(ids[2])
+    run_worker(app)
+    found = {m.contact_id: (m.status, m.reason) for m in Message.select()}
+    assert found[ids[0]] == ("skipped", "no_consent") and found[ids[1]] == ("skipped", "do_not_contact")
+    assert found[None] == ("skipped", "contact_deleted") and found[ids[3]] == ("sent", "")
+    assert len(fixture_channel.accepted(fixture_channel_on)) == 1
+    assert Program.get_by_id(program.id).status == "sent"
+
+
+def test_a_program_whose_channel_is_gone_pauses_and_resumes_once_it_is_back(app, make_program, fixture_channel_on):
+    from chapar import plugins as manager
+
+    program = make_program(contacts=add_contacts(2))
+    launch(program)
+    manager.unregister_plugin("fixture_channel")
+    run_worker(app)
+    paused = Program.get_by_id(program.id)
+    assert paused.status == "paused" and paused.error == "the fixture channel is not installed"
+    assert counts(program) == {"queued": 2}
+    manager.register_plugin(fixture_channel, name="fixture_channel")
+    resume(paused)
+    run_worker(app)
+    assert Program.get_by_id(program.id).status == "sent" and Program.get_by_id(program.id).error == ""
+
+
+def test_resuming_with_nothing_left_finishes_the_program(app, make_program, fixture_channel_on):
+    program = make_program(contacts=add_contacts(1))
+    launch(program)
+    run_worker(app)
+    Program.update(status="paused").execute()  # paused just as the last message went out
+    resume(Program.get_by_id(program.id))
+    assert Program.get_by_id(program.id).status == "sent"

@@ -12,7 +12,9 @@ MESSAGE_STATUSES = ("skipped", "queued", "sending", "handed", "sent", "delivered
                     "cancelled", "uncertain")
 PENDING_STATUSES = ("queued", "sending", "handed")
 FINAL_STATUSES = tuple(s for s in MESSAGE_STATUSES if s not in PENDING_STATUSES)
-SKIP_REASONS = ("excluded", "do_not_contact", "no_address", "no_consent", "bounced", "complained", "duplicate")
+# Launch skips for all but contact_deleted, which a send finds (so does a consent change since launch).
+SKIP_REASONS = ("excluded", "do_not_contact", "no_address", "no_consent", "bounced", "complained", "duplicate",
+                "contact_deleted")
 
 
 class Message(BaseModel):

@@ -126,11 +126,14 @@ def pause(program, actor=None, via="web"):
 
 def resume(program, actor=None, via="web"):
     from ..sending.dispatch import dispatch
+    from ..sending.finish import finish_if_done
 
     if not _transition(program, ("paused",), "sending"):
         raise TransitionRefused("not_paused", "only a paused program can be resumed")
     record("program.resumed", actor, f"program #{program.id}", name=program.name, via=via)
+    Program.update(error="").where(Program.id == program.id).execute()
     dispatch(program)
+    finish_if_done(program.id)  # paused on the last message: nothing left to send
     return program
 
 

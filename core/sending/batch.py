@@ -5,12 +5,11 @@ chunk (at most a second's worth of a rate-limited channel). See docs/sending.md.
 """
 import logging
 import uuid
-from dataclasses import replace
 
 from flask import current_app
 from rq import get_current_job
 
-from ..channels import SendResult, channel_settings, get_channel
+from ..channels import SendResult, UnknownChannel, channel_settings, get_channel
 from ..models import Program, utcnow
 from ..programs.schedule import next_open
 from ..queue import get_redis
@@ -71,9 +70,13 @@ class BatchSender:
             return False
         claims.renew(self.token, self.lease)
         values = field_values({m.contact_id for m, _c in chunk if m.contact_id})
-        outgoing, results, units, attempts = [], [], {}, {}
+        outgoing, results, units, attempts, skipped = [], [], {}, {}, {}
         for message, contact in chunk:
             attempts[message.id] = message.attempts
+            reason = refused_since_launch(contact, self.channel)
+            if reason:
+                skipped.setdefault(reason, []).append(message.id)
+                continue
             try:
                 out = self.renderer.outgoing(message, contact, values.get(message.contact_id))
             except TemplateError as exc:
@@ -81,6 +84,7 @@ class BatchSender:
                 continue
             units[message.id] = self.channel.estimate(out).units
             outgoing.append(out)
+        claims.skip(self.token, skipped)
         handed = set(claims.hand_over(self.token, [o.id for o in outgoing]))
         batch = [o for o in outgoing if o.id in handed]
         results.extend(self._call_channel(batch))
@@ -105,9 +109,21 @@ class BatchSender:
                 if self.channel.idempotent:
                     results.append(SendResult.transient(message.id, "the channel gave no result"))
                 else:
-                    results.append(replace(SendResult.permanent(message.id, "the channel gave no result"),
-                                           outcome="uncertain"))
+                    results.append(claims.uncertain(message.id, "the channel gave no result"))
         return results
+
+
+def refused_since_launch(contact, channel):
+    """Why a message queued at launch must not go out now (the contact was deleted, opted out,
+    bounced…), or "": consent is checked again at the moment of sending."""
+    if contact is None:
+        return "contact_deleted"
+    if contact.do_not_contact:
+        return "do_not_contact"
+    consent = contact.consent(channel.consent_channel)
+    if consent in ("bounced", "complained"):
+        return consent
+    return "no_consent" if consent == "unsubscribed" else ""
 
 
 def send_batch(program_id, message_ids):
@@ -117,7 +133,15 @@ def send_batch(program_id, message_ids):
         program = Program.get_or_none(Program.id == program_id)
         if program is None or program.status != "sending":
             return "program is not sending"
-        BatchSender(program, message_ids).run()
+        try:
+            sender = BatchSender(program, message_ids)
+        except UnknownChannel:
+            # Paused, not failed: sending carries on once the plugin is installed again.
+            (Program.update(status="paused", error=f"the {program.channel} channel is not installed",
+                            updated_at=utcnow()).where((Program.id == program_id) & (Program.status == "sending"))
+             .execute())
+            return "channel not installed"
+        sender.run()
         finish_if_done(program_id)
     finally:
         if job is not None:

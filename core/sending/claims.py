@@ -10,6 +10,7 @@ from decimal import Decimal
 from peewee import JOIN
 
 from ..db import db
+from ..channels import SendResult
 from ..models import Contact, Message, utcnow
 
 
@@ -50,6 +51,19 @@ def release(token, status="queued"):
     (Message.update(status=status, lease_token="", lease_until=None, updated_at=utcnow(),
                     attempts=Message.attempts - (1 if status == "queued" else 0))
      .where((Message.lease_token == token) & (Message.status == "sending")).execute())
+
+
+def skip(token, ids_by_reason):
+    """Mark claimed messages skipped, with the reason, before they reach the channel."""
+    now = utcnow()
+    for reason, ids in ids_by_reason.items():
+        (Message.update(status="skipped", reason=reason, lease_token="", lease_until=None, updated_at=now)
+         .where(Message.id.in_(ids) & (Message.lease_token == token) & (Message.status == "sending")).execute())
+
+
+def uncertain(message_id, error):
+    """A result saying the provider may or may not have the message (never re-sent blindly)."""
+    return SendResult(message_id, "uncertain", error=str(error))
 
 
 def backoff(attempt, retry_after=None):
