@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseModel", "Channel", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
-    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app", "csrf_exempt",
-    "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate", "record_event", "record_inbound",
+    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app",
+    "csrf_exempt", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate", "record_event", "record_inbound",
     "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]

@@ -56,3 +56,10 @@ def init_database(url):
 
 def is_postgres():
     return isinstance(db.obj, PostgresqlDatabase)
+
+
+def executemany(sql, rows):
+    """Run one statement for many parameter rows (written with ? placeholders) in a single call:
+    far cheaper than a query object per row when a batch writes thousands of rows."""
+    if rows:
+        db.cursor().executemany(sql.replace("?", db.obj.param), rows)

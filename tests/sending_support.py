@@ -31,7 +31,9 @@ def add_contacts(count, start=0, consent="subscribed", **extra):
              "consent_email": consent, **extra} for i in range(start, start + count)]
     for offset in range(0, len(rows), 500):
         Contact.insert_many(rows[offset:offset + 500]).execute()
-    return [c.id for c in Contact.select(Contact.id).where(Contact.email.in_([r["email"] for r in rows]))
+    emails = [r["email"] for r in rows]
+    return [c.id for offset in range(0, len(emails), 10_000)
+            for c in Contact.select(Contact.id).where(Contact.email.in_(emails[offset:offset + 10_000]))
             .order_by(Contact.id)]
 
 

@@ -42,7 +42,7 @@ def test_messages_a_worker_died_holding_are_uncertain_when_the_channel_cannot_de
     launch(program)
     token = uuid.uuid4().hex
     held = claims.claim(program.id, [m.id for m in Message.select()], token, lease_seconds=60)
-    claims.hand_over(token, [m.id for m, _c in held][:1])  # died inside channel.send()
+    claims.hand_over(token, [m.id for m in held][:1])  # died inside channel.send()
     reconcile(now=utcnow() + timedelta(seconds=61))
     uncertain = Message.get(Message.status == "uncertain")
     assert "not sent again" in uncertain.error
@@ -174,3 +174,58 @@ def test_resuming_with_nothing_left_finishes_the_program(app, make_program, fixt
     Program.update(status="paused").execute()  # paused just as the last message went out
     resume(Program.get_by_id(program.id))
     assert Program.get_by_id(program.id).status == "sent"
+
+
+def test_rq_gets_aware_utc_rounded_up_to_the_second():
+    from datetime import datetime, timezone
+
+    from chapar.sending.dispatch import rq_moment
+
+    # RQ reads a naive datetime as the server's local time; a retry must not wake before it is due.
+    assert rq_moment(datetime(2026, 11, 25, 9, 0, 0, 1)) == datetime(2026, 11, 25, 9, 0, 1, tzinfo=timezone.utc)
+    assert rq_moment(datetime(2026, 11, 25, 9, 0)) == datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+def test_a_message_that_kills_every_worker_gives_up(app, make_program, fixture_channel_on):
+    program = make_program(contacts=add_contacts(1))
+    launch(program)
+    Message.update(attempts=8).execute()
+    claims.claim(program.id, [m.id for m in Message.select()], uuid.uuid4().hex, lease_seconds=60)
+    reconcile(now=utcnow() + timedelta(seconds=61))
+    failed = Message.get()
+    assert failed.status == "failed" and failed.reason == "gave_up" and "stopped each time" in failed.error
+
+
+def test_due_messages_are_not_held_by_a_scheduled_job(app, make_program, fixture_channel_on):
+    from chapar.sending.dispatch import enqueue_ids
+
+    program = make_program(contacts=add_contacts(3))
+    launch(program)
+    for job_id in fixture_channel_on.smembers(f"chapar:program:{program.id}:jobs"):  # the launch's job is lost…
+        fixture_channel_on.delete(b"rq:job:" + job_id)
+    fixture_channel_on.delete("rq:queue:send-fixture")
+    enqueue_ids(Program.get_by_id(program.id), [999_999], at=utcnow() + timedelta(days=3))  # …a far retry is not
+    assert reconcile()["redispatched"] == 1
+    run_worker(app)
+    assert counts(program) == {"sent": 3}
+
+
+def test_a_late_result_lands_on_an_uncertain_message_and_a_retry_never_undoes_a_receipt(
+        app, make_program, fixture_channel_on, monkeypatch):
+    from chapar.channels import SendResult
+    from chapar.events import record_event
+
+    monkeypatch.setattr(fixture_channel.RecordingChannel, "idempotent", False)
+    program = make_program(contacts=add_contacts(2))
+    launch(program)
+    first, second = Message.select().order_by(Message.id)
+    token = uuid.uuid4().hex
+    claims.claim(program.id, [first.id, second.id], token, lease_seconds=60)
+    claims.hand_over(token, [first.id, second.id])
+    reconcile(now=utcnow() + timedelta(seconds=61))  # the worker looked dead: both uncertain
+    record_event("delivered", message=second.id)  # the provider had the second one after all
+    claims.apply_results(token, [SendResult.accepted(first.id, "late-1"), SendResult.transient(second.id, "timeout")],
+                         {}, "0.1", {first.id: 1, second.id: 1}, 8)
+    first, second = Message.get_by_id(first.id), Message.get_by_id(second.id)
+    assert (first.status, first.provider_id) == ("sent", "late-1")
+    assert second.status == "delivered"  # never queued again, so never sent twice

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 CAPABILITIES = ("two_way", "delivery_receipts", "tracking", "attachments")
 # Which contact attribute a channel delivers to, and the consent column it obeys.
 ADDRESS_KINDS = {"email": "email", "mobile": "sms", "fax": "fax", "postal": "print"}
-OUTCOMES = ("accepted", "transient", "permanent")
+OUTCOMES = ("accepted", "transient", "permanent", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,12 @@ class SendResult:
     @classmethod
     def permanent(cls, message_id, error):
         return cls(message_id, "permanent", error=str(error))
+
+    @classmethod
+    def uncertain(cls, message_id, error):
+        """The provider may or may not have it (a connection dropped after the data was sent):
+        final, never sent again, so a customer never gets it twice."""
+        return cls(message_id, "uncertain", error=str(error))
 
 
 @dataclass(frozen=True)

@@ -119,16 +119,41 @@ def serve(host, port, workers):
 def worker(queues, burst, name):
     """Run a background worker with the scheduler; does not fork per job."""
     from ..app import create_app
-    from ..worker import build_worker, scheduler_dies_with_worker
+    from ..worker import scheduler_dies_with_worker
 
     _private_files()
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     scheduler_dies_with_worker()
     app = create_app()
     try:
-        build_worker(app, list(queues), name=name).work(burst=burst, with_scheduler=True)
+        run_until_stopped(app, list(queues), name, burst)
     finally:
         stop_all()
+
+
+def run_until_stopped(app, queues, name, burst, pause=2.0):
+    """Run an RQ worker, and a new one whenever RQ gives up on its own: RQ quits when Redis goes
+    away in the middle of a job, and nothing else would restart it. A stop request (SIGTERM,
+    Ctrl-C) or the end of a burst ends the loop."""
+    import logging
+    import time
+
+    from ..worker import build_worker
+
+    log = logging.getLogger("chapar.worker")
+    while True:
+        worker = None
+        try:
+            worker = build_worker(app, queues, name=name)
+            worker.work(burst=burst, with_scheduler=True)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:  # noqa: BLE001 - Redis unreachable while starting or dying; try again
+            log.exception("the worker stopped on an error")
+        if burst or (worker is not None and (worker._stop_requested or worker._shutdown_requested_date)):
+            return
+        log.warning("the worker stopped unexpectedly (Redis restarted?); starting again in %.0f s", pause)
+        time.sleep(pause)
 
 
 COMMANDS = [serve, worker]

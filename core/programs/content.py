@@ -29,7 +29,8 @@ def clean_variants(channel, variants):
     known = known_names(channel)
     clean, errors = {}, {}
     for language, fields in variants.items():
-        if not isinstance(language, str) or len(language) > 10 or not (language == "" or language.replace("-", "").isalnum()):
+        if not isinstance(language, str) or len(language) > 10 or \
+                not (language == "" or language.replace("-", "").isalnum()):
             errors["content"] = [f"invalid language code {language!r}"]
             continue
         if not isinstance(fields, dict):

@@ -95,8 +95,9 @@ def launch(program, actor=None, via="web"):
 def _schedule_start(program, when):
     """Wake a worker at `when`; the reconciler starts it anyway if this job is lost."""
     from ..queue import get_queue
+    from ..sending.dispatch import rq_moment
 
-    get_queue().enqueue_at(when, start_program, program.id, result_ttl=0)
+    get_queue().enqueue_at(rq_moment(when), start_program, program.id, result_ttl=0)
 
 
 def start_program(program_id):

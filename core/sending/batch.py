@@ -4,9 +4,11 @@ Between chunks it re-reads the program's status, so pause and cancel take effect
 chunk (at most a second's worth of a rate-limited channel). See docs/sending.md.
 """
 import logging
+import time
 import uuid
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import get_current_job
 
 from ..channels import SendResult, UnknownChannel, channel_settings, get_channel
@@ -49,30 +51,42 @@ class BatchSender:
 
     def run(self):
         claimed = claims.claim(self.program.id, self.ids, self.token, self.lease)
+        self.renewed = started = time.monotonic()
+        # Stop well before RQ's job timeout (its SIGALRM could land inside channel.send()): a
+        # rate-limited batch goes back to the queue and carries on in a new job.
+        budget = current_app.config["CHAPAR"].JOB_TIMEOUT / 2
         try:
             for start in range(0, len(claimed), self.chunk_size):
-                if not self._send_chunk(claimed[start:start + self.chunk_size], claimed[start:]):
+                rest = [m.id for m in claimed[start:]]
+                if time.monotonic() - started > budget:
+                    claims.release(self.token)
+                    enqueue_ids(self.program, rest)
+                    break
+                if not self._send_chunk(claimed[start:start + self.chunk_size], rest):
                     break
         finally:
             # Whatever was claimed and not handed over goes back (or is cancelled with the program).
             claims.release(self.token, "cancelled" if _status(self.program.id) == "cancelled" else "queued")
 
-    def _send_chunk(self, chunk, remaining):
+    def _send_chunk(self, chunk, rest):
         """Send one chunk; False when the job should stop (paused, cancelled, window closed)."""
         if not self.sending():
             return False
         opens = next_open(self.program, self.program.campaign.time_zone, utcnow())
         if opens is not None:
             claims.release(self.token)
-            enqueue_ids(self.program, [m.id for m, _c in remaining], at=opens)
+            enqueue_ids(self.program, rest, at=opens)
             return False
-        if not self.limiter.acquire(len(chunk), keep_going=self.sending):
-            return False
-        claims.renew(self.token, self.lease)
-        values = field_values({m.contact_id for m, _c in chunk if m.contact_id})
+        if time.monotonic() - self.renewed > self.lease / 3:  # renewing every chunk costs a write per row
+            claims.renew(self.token, self.lease)
+            self.renewed = time.monotonic()
+        # Contacts as they are now, not as they were at the claim: consent is checked at sending.
+        contacts = claims.contacts_of(chunk)
+        values = field_values(set(contacts))
         outgoing, results, units, attempts, skipped = [], [], {}, {}, {}
-        for message, contact in chunk:
+        for message in chunk:
             attempts[message.id] = message.attempts
+            contact = contacts.get(message.contact_id)
             reason = refused_since_launch(contact, self.channel)
             if reason:
                 skipped.setdefault(reason, []).append(message.id)
@@ -85,13 +99,20 @@ class BatchSender:
             units[message.id] = self.channel.estimate(out).units
             outgoing.append(out)
         claims.skip(self.token, skipped)
+        # Permits are taken last, right before the provider sees the messages.
+        if outgoing and not self.limiter.acquire(len(outgoing), keep_going=self.sending):
+            return False
+        # Ownership check too: a worker whose lease ran out while it waited sends nothing.
         handed = set(claims.hand_over(self.token, [o.id for o in outgoing]))
         batch = [o for o in outgoing if o.id in handed]
         results.extend(self._call_channel(batch))
         outcome, next_at = claims.apply_results(self.token, results, units, self.program.cost_per_unit, attempts,
                                                 self.max_attempts)
         if outcome["transient"]:
-            enqueue_ids(self.program, outcome["transient"], at=next_at)
+            try:
+                enqueue_ids(self.program, outcome["transient"], at=next_at)
+            except RedisError:  # the messages are queued in the database; the reconciler dispatches them
+                log.warning("program #%s: could not schedule a retry; the reconciler will", self.program.id)
         return True
 
     def _call_channel(self, batch):
@@ -109,7 +130,7 @@ class BatchSender:
                 if self.channel.idempotent:
                     results.append(SendResult.transient(message.id, "the channel gave no result"))
                 else:
-                    results.append(claims.uncertain(message.id, "the channel gave no result"))
+                    results.append(SendResult.uncertain(message.id, "the channel gave no result"))
         return results
 
 
@@ -145,5 +166,8 @@ def send_batch(program_id, message_ids):
         finish_if_done(program_id)
     finally:
         if job is not None:
-            forget_job(program_id, job.id)
+            try:
+                forget_job(program_id, job.id)
+            except RedisError:  # Redis went away: the set it lived in went with it
+                pass
     return "done"

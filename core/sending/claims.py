@@ -7,30 +7,37 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from peewee import JOIN
 
-from ..db import db
-from ..channels import SendResult
+from ..db import db, executemany
 from ..models import Contact, Message, utcnow
 
 
+def ours(token):
+    """The rows a claim holds. The `<> ''` lets both engines use the partial lease-token index."""
+    return (Message.lease_token == token) & (Message.lease_token != "")
+
+
 def claim(program_id, ids, token, lease_seconds):
-    """Take the due, queued messages among `ids`; returns [(Message, Contact or None)]."""
+    """Take the due, queued messages among `ids`; returns them (Message rows) in id order."""
     now = utcnow()
     (Message.update(status="sending", lease_token=token, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=Message.attempts + 1, updated_at=now)
      .where(Message.id.in_(ids) & (Message.program == program_id) & (Message.status == "queued")
             & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
      .execute())
-    rows = (Message.select(Message, Contact).join(Contact, on=(Message.contact == Contact.id), join_type=JOIN.LEFT_OUTER)
-            .where((Message.lease_token == token) & (Message.status == "sending")).order_by(Message.id))
-    return [(row, getattr(row, "contact", None)) for row in rows]
+    return list(Message.select().where(ours(token) & (Message.status == "sending")).order_by(Message.id))
+
+
+def contacts_of(messages):
+    """{contact id: Contact} as they are now, for a chunk about to be sent."""
+    ids = [m.contact_id for m in messages if m.contact_id]
+    return {c.id: c for c in Contact.select().where(Contact.id.in_(ids))} if ids else {}
 
 
 def renew(token, lease_seconds):
     now = utcnow()
     (Message.update(lease_until=now + timedelta(seconds=lease_seconds))
-     .where((Message.lease_token == token) & Message.status.in_(("sending", "handed"))).execute())
+     .where(ours(token) & Message.status.in_(("sending", "handed"))).execute())
 
 
 def hand_over(token, ids):
@@ -38,19 +45,17 @@ def hand_over(token, ids):
     if not ids:
         return []
     updated = (Message.update(status="handed", updated_at=utcnow())
-               .where(Message.id.in_(ids) & (Message.lease_token == token) & (Message.status == "sending"))
-               .execute())
+               .where(Message.id.in_(ids) & ours(token) & (Message.status == "sending")).execute())
     if updated == len(ids):
         return list(ids)
-    return [i for (i,) in Message.select(Message.id).where((Message.lease_token == token)
-                                                           & (Message.status == "handed")).tuples()]
+    return [i for (i,) in Message.select(Message.id).where(ours(token) & (Message.status == "handed")).tuples()]
 
 
 def release(token, status="queued"):
     """Give back messages claimed but not handed over (pause, cancel, window closed, error)."""
     (Message.update(status=status, lease_token="", lease_until=None, updated_at=utcnow(),
                     attempts=Message.attempts - (1 if status == "queued" else 0))
-     .where((Message.lease_token == token) & (Message.status == "sending")).execute())
+     .where(ours(token) & (Message.status == "sending")).execute())
 
 
 def skip(token, ids_by_reason):
@@ -58,12 +63,7 @@ def skip(token, ids_by_reason):
     now = utcnow()
     for reason, ids in ids_by_reason.items():
         (Message.update(status="skipped", reason=reason, lease_token="", lease_until=None, updated_at=now)
-         .where(Message.id.in_(ids) & (Message.lease_token == token) & (Message.status == "sending")).execute())
-
-
-def uncertain(message_id, error):
-    """A result saying the provider may or may not have the message (never re-sent blindly)."""
-    return SendResult(message_id, "uncertain", error=str(error))
+         .where(Message.id.in_(ids) & ours(token) & (Message.status == "sending")).execute())
 
 
 def backoff(attempt, retry_after=None):
@@ -73,10 +73,11 @@ def backoff(attempt, retry_after=None):
     return max(delay, float(retry_after or 0))
 
 
-def _executemany(sql, params):
-    if params:
-        cursor = db.cursor()
-        cursor.executemany(sql.replace("?", db.obj.param), params)
+# SQL pieces of apply_results: the statuses a claim may still write over, clearing the claim, and
+# the row of this claim (the `<> ''` matches the partial index).
+HELD = "('sending', 'handed', 'uncertain')"
+LET_GO = '"lease_token" = \'\', "lease_until" = NULL'
+MINE = 'WHERE "id" = ? AND "lease_token" = ? AND "lease_token" <> \'\''
 
 
 def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
@@ -104,15 +105,13 @@ def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
             failed.append((status, reason, error[:2000], now, now, result.message_id, token))
             outcome_ids[reason].append(result.message_id)
     with db.atomic():
-        _executemany('UPDATE "message" SET "status" = CASE WHEN "status" IN (\'sending\', \'handed\') '
-                     'THEN \'sent\' ELSE "status" END, "provider_id" = ?, "units" = ?, "cost" = ?, '
-                     '"sent_at" = ?, "updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL, '
-                     '"error" = CASE WHEN "status" IN (\'sending\', \'handed\') THEN \'\' ELSE "error" END '
-                     'WHERE "id" = ? AND "lease_token" = ?', sent)
-        _executemany('UPDATE "message" SET "status" = \'queued\', "error" = ?, "next_attempt_at" = ?, '
-                     '"updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL '
-                     'WHERE "id" = ? AND "lease_token" = ?', retry)
-        _executemany('UPDATE "message" SET "status" = ?, "reason" = ?, "error" = ?, "failed_at" = ?, '
-                     '"updated_at" = ?, "lease_token" = \'\', "lease_until" = NULL '
-                     'WHERE "id" = ? AND "lease_token" = ?', failed)
+        # A receipt may have moved a message on already, and the reconciler may have marked it
+        # uncertain (keeping this token): a late "accepted" still fills in what the provider said.
+        executemany(f'UPDATE "message" SET "status" = CASE WHEN "status" IN {HELD} THEN \'sent\' ELSE "status" END, '
+                    '"provider_id" = ?, "units" = ?, "cost" = ?, "sent_at" = ?, "updated_at" = ?, '
+                    f'"error" = CASE WHEN "status" IN {HELD} THEN \'\' ELSE "error" END, {LET_GO} {MINE}', sent)
+        executemany('UPDATE "message" SET "status" = \'queued\', "error" = ?, "next_attempt_at" = ?, '
+                    f'"updated_at" = ?, {LET_GO} {MINE} AND "status" IN (\'sending\', \'handed\')', retry)
+        executemany('UPDATE "message" SET "status" = ?, "reason" = ?, "error" = ?, "failed_at" = ?, "updated_at" = ?, '
+                    f'{LET_GO} {MINE} AND "status" IN {HELD}', failed)
     return outcome_ids, next_at

@@ -4,6 +4,8 @@ Each program keeps a Redis set of its job ids so the reconciler can tell whether
 waiting in a queue. A message may sit in two jobs at once (after a lost Redis or a reconciler
 pass); that is harmless because a worker claims messages with one atomic UPDATE.
 """
+from datetime import timedelta, timezone
+
 from flask import current_app
 from rq import Queue
 
@@ -11,7 +13,6 @@ from ..models import Message, utcnow
 from ..queue import get_redis
 
 JOB_SIZE = 500  # message ids per job; a worker sends them in chunks of the channel's batch size
-WAITING = {"queued", "scheduled", "deferred"}
 JOBS_TTL = 14 * 24 * 3600
 
 
@@ -26,6 +27,14 @@ def jobs_key(program_id):
 def send_queue(channel_id):
     return Queue(queue_name(channel_id), connection=get_redis(),
                  default_timeout=current_app.config["CHAPAR"].JOB_TIMEOUT)
+
+
+def rq_moment(utc):
+    """Naive UTC (how Chapar stores time) as RQ wants it: aware — RQ reads a naive datetime as the
+    server's local time — and rounded up to the second, as RQ's scheduler keeps only seconds (so
+    a retry never wakes a moment before its messages are due)."""
+    whole = utc.replace(microsecond=0) + (timedelta(seconds=1) if utc.microsecond else timedelta(0))
+    return whole.replace(tzinfo=timezone.utc)
 
 
 def enqueue_ids(program, ids, at=None):
@@ -45,8 +54,7 @@ def enqueue_ids(program, ids, at=None):
             if at is None:
                 job = queue.enqueue(send_batch, program.id, chunk, pipeline=pipe, **options)
             else:
-                job = queue.enqueue_at(at.replace(tzinfo=None), send_batch, program.id, chunk, pipeline=pipe,
-                                       **options)
+                job = queue.enqueue_at(rq_moment(at), send_batch, program.id, chunk, pipeline=pipe, **options)
             job_ids.append(job.id)
         pipe.sadd(jobs_key(program.id), *job_ids)
         pipe.expire(jobs_key(program.id), JOBS_TTL)
@@ -54,8 +62,9 @@ def enqueue_ids(program, ids, at=None):
     return job_ids
 
 
-def dispatch(program):
-    """Enqueue every queued message of `program`: due ones now, later retries at their time."""
+def dispatch(program, due_only=False):
+    """Enqueue every queued message of `program`: due ones now, later retries at their time
+    (unless `due_only`)."""
     now = utcnow()
     due, later = [], []
     rows = (Message.select(Message.id, Message.next_attempt_at)
@@ -63,26 +72,30 @@ def dispatch(program):
     for message_id, next_attempt in rows:
         (later if next_attempt and next_attempt > now else due).append((message_id, next_attempt))
     job_ids = enqueue_ids(program, [i for i, _ in due])
-    if later:
+    if later and not due_only:
         job_ids += enqueue_ids(program, [i for i, _ in later], at=min(t for _, t in later))
     return job_ids
 
 
-def waiting_jobs(program_id):
-    """How many of the program's jobs are still waiting in a queue (not started, not gone)."""
+def job_states(program_id):
+    """How many of the program's jobs are queued, scheduled or started (gone ones are forgotten)."""
     redis = get_redis()
     key = jobs_key(program_id)
     job_ids = [j.decode() if isinstance(j, bytes) else j for j in redis.smembers(key)]
+    counts = {"queued": 0, "scheduled": 0, "started": 0}
     if not job_ids:
-        return 0
+        return counts
     with redis.pipeline() as pipe:
         for job_id in job_ids:
             pipe.hget(f"rq:job:{job_id}", "status")
-        statuses = pipe.execute()
-    gone = [j for j, s in zip(job_ids, statuses) if s is None or s.decode() not in WAITING | {"started"}]
+        statuses = [s.decode() if s is not None else None for s in pipe.execute()]
+    gone = [j for j, s in zip(job_ids, statuses) if s not in counts]
     if gone:
         redis.srem(key, *gone)
-    return sum(1 for s in statuses if s is not None and s.decode() in WAITING)
+    for status in statuses:
+        if status in counts:
+            counts[status] += 1
+    return counts
 
 
 def forget_job(program_id, job_id):

@@ -154,7 +154,8 @@ def program_show(program_id):
                   edit_url=endpoint_url("webui.program_edit", program_id=program.id)
                   if current_user.can("manager" if program.content_locked else "marketer") else None,
                   preview_url=endpoint_url("webui.program_preview", program_id=program.id)
-                  if current_user.can("marketer") else None, campaign_url=endpoint_url("webui.campaign_show", campaign_id=program.campaign_id),
+                  if current_user.can("marketer") else None,
+                  campaign_url=endpoint_url("webui.campaign_show", campaign_id=program.campaign_id),
                   **context)
 
 
