@@ -4,6 +4,7 @@ from .api import PageArgsSchema, api_abort, page_of, paginate, register_api_blue
 from .app import create_app
 from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult
 from .config import ConfigError
+from .contacts.consent import change_consent
 from .contacts.timeline import TimelineEntry
 from .db import db
 from .events import Event, record_event, track
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseModel", "Channel", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
-    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort", "create_app",
-    "csrf_exempt", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of", "paginate", "record_event", "record_inbound",
-    "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
+    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort",
+    "change_consent", "create_app", "csrf_exempt", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of",
+    "paginate", "record_event", "record_inbound", "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
 ]
