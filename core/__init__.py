@@ -10,16 +10,16 @@ from .db import db
 from .events import Event, record_event, track
 from .hookspecs import hookimpl
 from .inbound import record_inbound
-from .models import BaseModel, utcnow
+from .models import BaseModel, Campaign, Contact, InboundMessage, Message, Program, utcnow
 from .queue import enqueue, get_queue, get_redis
-from .security import csrf_exempt
+from .security import csrf_exempt, rate_limit
 from .segments import SegmentFilter
 from .ui import DashboardPanel, MenuItem
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BaseModel", "Channel", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
+    "BaseModel", "Campaign", "Channel", "Contact", "InboundMessage", "Message", "Program", "rate_limit", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
     "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort",
     "change_consent", "create_app", "csrf_exempt", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of",
     "paginate", "record_event", "record_inbound", "register_api_blueprint", "require_role", "track", "utcnow", "__version__",

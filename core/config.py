@@ -30,6 +30,8 @@ SETTINGS = (
     Setting("DATABASE_URL", "str", "", "sqlite:///path or postgresql://user:pass@host/db. Default: SQLite in the instance folder."),
     Setting("REDIS_URL", "str", "", "redis://host:port/db. Default: a private Redis that Chapar starts in the instance folder."),
     Setting("SECRET_KEY", "str", "", "Signs sessions and links. Default: generated once and kept in the instance folder (mode 0600)."),
+    Setting("PUBLIC_URL", "str", "", "The address people reach Chapar at (https://crm.example.com): links in messages "
+            "(unsubscribe, tracking) are built on it. Default: the address of the request, when there is one."),
     Setting("DISABLED_PLUGINS", "list", (), "Comma-separated plugin names that are not loaded."),
     Setting("DEFAULT_LOCALE", "choice", "en", "Language for visitors and new users.", ("en", "fa")),
     Setting("MAX_UPLOAD_MB", "int", 50, "Largest request body accepted, in megabytes."),

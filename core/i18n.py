@@ -69,7 +69,11 @@ def init_app(app):
 
     import chapar.webui as webui
 
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(webui.__file__).parent / "translations")
+    from .plugins import plugin_dirs
+
+    # The web UI's catalogue first, then each plugin's own: Flask-Babel merges them.
+    folders = [Path(webui.__file__).parent / "translations", *(folder for _name, folder in plugin_dirs("translations"))]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(folder) for folder in folders)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals.update(text_direction=text_direction, current_language=current_language,

@@ -37,6 +37,12 @@ def client_address_key():
 csrf = CSRFProtect()
 
 
+def rate_limit(limit_value, **options):
+    """Decorator: limit a public view per client address, in Flask-Limiter's syntax ("30 per
+    minute"); over the limit the client gets 429. Options go to Flask-Limiter's `limit`."""
+    return limiter.limit(limit_value, **options)
+
+
 def csrf_exempt(view_or_blueprint):
     """Exempt a public endpoint that takes no cookies (a provider's webhook, a one-click
     unsubscribe POST) from the CSRF check. Protect it with a signed token or a shared secret
