@@ -19,8 +19,9 @@ from .ui import DashboardPanel, MenuItem
 __version__ = "0.1.0"
 
 __all__ = [
-    "BaseModel", "Campaign", "Channel", "Contact", "InboundMessage", "Message", "Program", "rate_limit", "ConfigError", "DashboardPanel", "Estimate", "Event", "Field", "MenuItem",
-    "OutgoingMessage", "PageArgsSchema", "SegmentFilter", "SendResult", "TimelineEntry", "api_abort",
-    "change_consent", "create_app", "csrf_exempt", "db", "enqueue", "get_queue", "get_redis", "hookimpl", "page_of",
-    "paginate", "record_event", "record_inbound", "register_api_blueprint", "require_role", "track", "utcnow", "__version__",
+    "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "ConfigError", "Contact", "create_app",
+    "csrf_exempt", "DashboardPanel", "db", "enqueue", "Estimate", "Event", "Field", "get_queue", "get_redis",
+    "hookimpl", "InboundMessage", "MenuItem", "Message", "OutgoingMessage", "page_of", "PageArgsSchema", "paginate",
+    "Program", "rate_limit", "record_event", "record_inbound", "register_api_blueprint", "require_role",
+    "SegmentFilter", "SendResult", "TimelineEntry", "track", "utcnow", "__version__",
 ]
