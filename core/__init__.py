@@ -10,7 +10,7 @@ from .db import db
 from .events import Event, record_event, track
 from .hookspecs import hookimpl
 from .inbound import record_inbound
-from .models import BaseModel, Campaign, Contact, InboundMessage, Message, Program, utcnow
+from .models import BaseModel, Campaign, Contact, EventRecord, InboundMessage, Message, Program, utcnow
 from .queue import enqueue, get_queue, get_redis
 from .security import csrf_exempt, rate_limit
 from .segments import SegmentFilter
@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "ConfigError", "Contact", "create_app",
-    "csrf_exempt", "DashboardPanel", "db", "enqueue", "Estimate", "Event", "Field", "get_queue", "get_redis",
+    "csrf_exempt", "DashboardPanel", "db", "enqueue", "Estimate", "Event", "EventRecord", "Field", "get_queue", "get_redis",
     "hookimpl", "InboundMessage", "MenuItem", "Message", "OutgoingMessage", "page_of", "PageArgsSchema", "paginate",
     "Program", "rate_limit", "record_event", "record_inbound", "register_api_blueprint", "require_role",
     "SegmentFilter", "SendResult", "TimelineEntry", "track", "utcnow", "__version__",

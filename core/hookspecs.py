@@ -57,3 +57,8 @@ def contact_timeline(contact):
 @hookspec
 def register_channels():
     """Return a list of chapar.Channel subclasses (or instances): the media programs can use."""
+
+
+@hookspec
+def periodic():
+    """Called every CHAPAR_RECONCILE_SECONDS by one worker, in an app context: enqueue what is due."""

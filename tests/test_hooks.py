@@ -119,3 +119,13 @@ def test_hook_track_event_hears_a_login(fixture, client_as, users):
     client_as("viewer")
     events = [call["event"] for call in fixture.calls_of("track_event")]
     assert [(e.name, e.actor) for e in events] == [("user.logged_in", users["viewer"])]
+
+
+@pytest.mark.hook("periodic")
+def test_hook_periodic_runs_with_each_reconciler_pass_on_one_worker_at_a_time(fixture, app):
+    from chapar.sending import reconcile_if_due
+
+    assert reconcile_if_due(60) is not None
+    assert fixture.calls_of("periodic") == [{}]
+    assert reconcile_if_due(60) is None  # another worker's turn came too soon: nothing runs
+    assert fixture.calls_of("periodic") == [{}]

@@ -106,7 +106,12 @@ def reconcile(now=None):
 
 
 def reconcile_if_due(interval):
-    """Run a pass unless another worker ran one in the last `interval` seconds."""
+    """Run a pass, then the plugins' `periodic` hooks, unless another worker ran them in the last
+    `interval` seconds."""
+    from ..plugins import call_hook
+
     if not get_redis().set(LOCK_KEY, "1", nx=True, ex=max(1, int(interval))):
         return None
-    return reconcile()
+    done = reconcile()
+    call_hook("periodic")  # a failing plugin is logged and marked broken, never raised
+    return done

@@ -79,6 +79,11 @@ def track_event(event):
     _record("track_event", event=event)
 
 
+@hookimpl
+def periodic():
+    _record("periodic")
+
+
 def _id_parity(value, contact_id):
     return contact_id.bin_and(1) == (1 if value == "odd" else 0)
 

@@ -1,0 +1,106 @@
+"""Admin pages for sender identities: list, create, edit, test the connection, send a test."""
+import smtplib
+
+from chapar import require_role
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .i18n import add_translations
+from .identities import SECURITY_CHOICES, SenderIdentity, clean_identity, save_identity
+from .test_send import connection_report, send_test
+
+pages = Blueprint("chapar_email", __name__, url_prefix="/email")
+pages.record_once(add_translations)  # our Persian catalogue, for these templates' _()
+ERRORS = {"required": "This field is required.", "not_a_choice": "Pick one of the choices.",
+          "out_of_range": "Out of range.", "not_a_number": "A positive number, please.",
+          "not_an_address": "Not a usable email address (the part before @ must be ASCII).",
+          "taken": "Another identity has this name.",
+          "same_folder": "Processed mail must go to another folder than the one polled."}
+
+
+def _identity_or_404(identity_id):
+    identity = SenderIdentity.get_or_none(SenderIdentity.id == identity_id)
+    if identity is None:
+        abort(404)
+    return identity
+
+
+def _form(identity, values, errors, status=200, report=None):
+    return render_template("chapar_email/identity_form.html", identity=identity, values=values,
+                           errors={k: _(ERRORS.get(v, v)) for k, v in errors.items()},
+                           security=[(s, s.upper() if s != "none" else _("None")) for s in SECURITY_CHOICES],
+                           report=report), status
+
+
+@pages.route("/identities/")
+@require_role("admin")
+def identities():
+    rows = list(SenderIdentity.select().order_by(SenderIdentity.name))
+    return render_template("chapar_email/identities.html", identities=rows)
+
+
+@pages.route("/identities/new", methods=["GET", "POST"])
+@require_role("admin")
+def identity_new():
+    if request.method == "GET":
+        return _form(None, {"port": 587, "security": "starttls", "max_connections": 2}, {})
+    return _save(None)
+
+
+@pages.route("/identities/<int:identity_id>", methods=["GET", "POST"])
+@require_role("admin")
+def identity_edit(identity_id):
+    identity = _identity_or_404(identity_id)
+    if request.method == "GET":
+        values = {name: getattr(identity, name) for name in identity._meta.fields}
+        values.pop("password", None)  # never shown back
+        values.pop("dkim_private_key", None)
+        values.pop("imap_password", None)
+        return _form(identity, values, {})
+    return _save(identity)
+
+
+def _save(identity):
+    values, errors = clean_identity(request.form, identity)
+    clash = SenderIdentity.select().where(SenderIdentity.name == values.get("name"))
+    if identity is not None:
+        clash = clash.where(SenderIdentity.id != identity.id)
+    if values.get("name") and clash.exists():
+        errors["name"] = "taken"
+    if errors:
+        shown = {k: v for k, v in values.items() if k not in ("password", "dkim_private_key", "imap_password")}
+        return _form(identity, shown, errors, status=422)
+    identity = save_identity(values, identity)
+    flash(_("Sender identity saved."), "success")
+    return redirect(url_for("chapar_email.identity_edit", identity_id=identity.id))
+
+
+@pages.route("/identities/<int:identity_id>/test", methods=["POST"])
+@require_role("admin")
+def identity_test(identity_id):
+    identity = _identity_or_404(identity_id)
+    ok, lines = connection_report(identity)
+    return _report(identity, ok, lines)
+
+
+@pages.route("/identities/<int:identity_id>/send-test", methods=["POST"])
+@require_role("admin")
+def identity_send_test(identity_id):
+    identity = _identity_or_404(identity_id)
+    address = (request.form.get("address") or "").strip()
+    if "@" not in address:
+        return _report(identity, False, [_("Enter an email address.")], 422)
+    try:
+        lines = [send_test(identity, address)]
+        ok = True
+    except smtplib.SMTPRecipientsRefused as exc:
+        ok, lines = False, [f"{code} {reply.decode(errors='replace')}" for code, reply in exc.recipients.values()]
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
+        ok, lines = False, [str(exc)]
+    return _report(identity, ok, lines)
+
+
+def _report(identity, ok, lines, status=200):
+    """The server's replies: a fragment for htmx, a whole page without JavaScript."""
+    template = "_report.html" if request.headers.get("HX-Request") else "report_page.html"
+    return render_template(f"chapar_email/{template}", identity=identity, ok=ok, lines=lines), status
