@@ -239,6 +239,20 @@ def test_html_fields_are_previewed_in_a_sandboxed_frame(marketer, campaign, plug
     assert marketer.get(f"/programs/{program.id}/preview/frame?field=subject").status_code == 404
 
 
+def test_html_fields_are_previewed_at_desktop_and_mobile_widths(marketer, campaign, program, plugins):  # noqa: F811
+    plugins.register(TrackedPlugin(), name="tracked_channel")
+    mail = save_program({"name": "Mail", "channel": "tracked", "variants": {"": {"subject": "Hi", "html": "<p>Hello</p>"}},
+                         "audience": {"contacts": []}}, campaign=campaign)
+    page = text_of(marketer.get(f"/programs/{mail.id}/preview"))
+    frame_url = f"/programs/{mail.id}/preview/frame?field=html"
+    assert page.count(f'<iframe sandbox src="{frame_url}"') == 2
+    assert 'class="preview-frame desktop"' in page and 'class="preview-frame mobile"' in page
+    assert "<figcaption>Desktop</figcaption>" in page and "<figcaption>Mobile</figcaption>" in page
+    assert "style=" not in page.split('class="preview-frames"')[1].split("</div>")[0]  # the CSP allows no inline style
+    text_only = text_of(marketer.get(f"/programs/{program.id}/preview"))  # the fixture channel: subject and body
+    assert "<iframe" not in text_only and "preview-frame" not in text_only
+
+
 def test_a_template_error_is_shown_in_the_preview(marketer, program):
     Program.update(variants_json='{"": {"subject": "Hi", "body": "a\\n{{ 1 / 0 }}"}}').where(
         Program.id == program.id).execute()

@@ -14,6 +14,7 @@ compared with hmac.compare_digest. 128 bits of MAC make guessing hopeless.
 """
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -35,6 +36,14 @@ def _key():
     secret = current_app.config.get("SECRET_KEY")
     if not secret:
         raise RuntimeError("SECRET_KEY is not set: email links cannot be signed")
+    return _derived_key(secret)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_key(secret):
+    """The link key for `secret`, computed once per SECRET_KEY: sign() runs several times per email
+    (unsubscribe, mailto, each click link, the pixel). Keyed by the secret itself, so a rotated
+    SECRET_KEY (or another app's) gets its own key; a few entries cover tests with many apps."""
     if isinstance(secret, str):
         secret = secret.encode()
     # A key of its own, so these MACs can never be mistaken for the session's signatures.

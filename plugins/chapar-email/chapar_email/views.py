@@ -1,12 +1,14 @@
-"""Admin pages for sender identities: list, create, edit, test the connection, send a test."""
+"""Admin pages for sender identities: list, create, edit, delete, test the connection, send a test.
+Creating, changing and deleting an identity are audited, never with a secret's value."""
 import smtplib
 
-from chapar import require_role
+from chapar import Program, record_audit, require_role
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .i18n import add_translations
-from .identities import SECURITY_CHOICES, SenderIdentity, clean_identity, save_identity
+from .identities import SECURITY_CHOICES, SenderIdentity, clean_identity, identity_for, save_identity
 from .test_send import connection_report, send_test
 
 pages = Blueprint("chapar_email", __name__, url_prefix="/email")
@@ -16,6 +18,9 @@ ERRORS = {"required": "This field is required.", "not_a_choice": "Pick one of th
           "not_an_address": "Not a usable email address (the part before @ must be ASCII).",
           "taken": "Another identity has this name.",
           "same_folder": "Processed mail must go to another folder than the one polled."}
+SECRETS = ("password", "imap_password", "dkim_private_key")  # audited by name only, never by value
+# A program in one of these states will still send, so its identity must stay.
+ACTIVE = ("scheduled", "sending", "paused")
 
 
 def _identity_or_404(identity_id):
@@ -70,9 +75,49 @@ def _save(identity):
     if errors:
         shown = {k: v for k, v in values.items() if k not in ("password", "dkim_private_key", "imap_password")}
         return _form(identity, shown, errors, status=422)
-    identity = save_identity(values, identity)
+    if identity is None:
+        identity = save_identity(values)
+        _audit("created", identity, host=identity.host, port=identity.port, security=identity.security,
+               from_address=identity.from_address)
+    else:
+        changed = {k: [getattr(identity, k), v] for k, v in values.items()
+                   if k not in SECRETS and getattr(identity, k) != v}
+        secrets = sorted(k for k in SECRETS if getattr(identity, k) != values.get(k, getattr(identity, k)))
+        identity = save_identity(values, identity)
+        _audit("updated", identity, changed=changed, secrets_changed=secrets)
     flash(_("Sender identity saved."), "success")
     return redirect(url_for("chapar_email.identity_edit", identity_id=identity.id))
+
+
+def _audit(action, identity, **details):
+    record_audit(f"email.identity_{action}", current_user._get_current_object(), f"sender identity #{identity.id}",
+                 name=identity.name, **details)
+
+
+def programs_using(identity):
+    """Programs that will still send with `identity`: those naming it, and those naming none while
+    it is the default (identity_for("")), which would otherwise switch sender or stop sending."""
+    uses = Program.provider == str(identity.id)
+    default = identity_for("")
+    if default is not None and default.id == identity.id:
+        uses |= (Program.provider == "") | Program.provider.is_null()
+    return list(Program.select().where((Program.channel == "email") & Program.status.in_(ACTIVE) & uses)
+                .order_by(Program.id))
+
+
+@pages.route("/identities/<int:identity_id>/delete", methods=["GET", "POST"])
+@require_role("admin")
+def identity_delete(identity_id):
+    """GET asks for confirmation; POST deletes, unless a scheduled, sending or paused program uses it."""
+    identity = _identity_or_404(identity_id)
+    blocking = programs_using(identity)
+    if request.method == "GET" or blocking:
+        return render_template("chapar_email/identity_delete.html", identity=identity, blocking=blocking), (
+            409 if blocking and request.method == "POST" else 200)
+    _audit("deleted", identity, host=identity.host, from_address=identity.from_address)
+    identity.delete_instance()
+    flash(_("Sender identity deleted."), "success")
+    return redirect(url_for("chapar_email.identities"))
 
 
 @pages.route("/identities/<int:identity_id>/test", methods=["POST"])

@@ -81,3 +81,67 @@ def test_send_test_delivers_one_email(admin, smtp_sink):
 
 def test_the_menu_links_admins_to_the_page(admin):
     assert 'href="/email/identities/"' in admin.get("/").get_data(as_text=True)
+
+
+def _program(identity, status, provider=None, name="Spring email"):
+    from chapar.campaigns import save_campaign
+    from chapar.models import Program
+    from chapar.programs import save_program
+
+    campaign = save_campaign({"name": f"Campaign of {name}"})
+    program = save_program({"name": name, "channel": "email", "provider": str(identity.id) if provider is None
+                            else provider, "variants": {"": {"subject": "Hi", "html": "<p>Hi</p>"}},
+                            "audience": {"contacts": []}}, campaign=campaign)
+    Program.update(status=status).where(Program.id == program.id).execute()
+    return program
+
+
+def test_deleting_asks_first_and_only_admins_may(admin, client_as, smtp_sink):
+    identity = make_identity(smtp_sink)
+    assert client_as("manager").get(f"/email/identities/{identity.id}/delete").status_code == 403
+    assert client_as("manager").post(f"/email/identities/{identity.id}/delete").status_code == 403
+    page = admin.get(f"/email/identities/{identity.id}/delete").get_data(as_text=True)
+    assert "This cannot be undone." in page and 'class="button danger"' in page
+    assert SenderIdentity.get_or_none(SenderIdentity.id == identity.id) is not None  # a GET deletes nothing
+    _program(identity, "sent", name="Old news")  # a finished program does not keep it
+    response = admin.post(f"/email/identities/{identity.id}/delete")
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith("/email/identities/")
+    assert SenderIdentity.get_or_none(SenderIdentity.id == identity.id) is None
+    assert "Sender identity deleted." in admin.get("/email/identities/").get_data(as_text=True)
+
+
+def test_deleting_is_refused_while_a_program_still_sends_with_it(admin, smtp_sink):
+    identity = make_identity(smtp_sink)
+    other = make_identity(smtp_sink, name="Other", from_address="other@shop.example")
+    for status in ("scheduled", "sending", "paused"):
+        program = _program(identity, status, name=f"Program {status}")
+        response = admin.post(f"/email/identities/{identity.id}/delete")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409 and "cannot be deleted" in page and f"Program {status}" in page
+        assert SenderIdentity.get_or_none(SenderIdentity.id == identity.id) is not None
+        from chapar.models import Program
+        Program.update(status="cancelled").where(Program.id == program.id).execute()
+    # A program naming no sender sends with the first identity, so that one is kept too.
+    _program(other, "scheduled", provider="", name="Default sender")
+    page = admin.get(f"/email/identities/{identity.id}/delete").get_data(as_text=True)
+    assert "Default sender" in page and "cannot be deleted" in page and 'class="button danger"' not in page
+    assert admin.post(f"/email/identities/{other.id}/delete").status_code in (302, 303)
+
+
+def test_creating_changing_and_deleting_are_audited_without_secrets(admin):
+    import json
+
+    from chapar.models import AuditLog
+
+    admin.post("/email/identities/new", FORM)
+    identity = SenderIdentity.get(SenderIdentity.name == "Newsletter")
+    admin.post(f"/email/identities/{identity.id}", {**FORM, "password": "n3w-pass", "imap_password": "",
+                                                     "from_name": "Chapar"})
+    admin.post(f"/email/identities/{identity.id}/delete")
+    entries = {e.action: e for e in AuditLog.select().where(AuditLog.action.startswith("email.identity_"))}
+    assert set(entries) == {"email.identity_created", "email.identity_updated", "email.identity_deleted"}
+    assert all(e.target == f"sender identity #{identity.id}" and e.actor.role == "admin" for e in entries.values())
+    updated = json.loads(entries["email.identity_updated"].details)
+    assert updated["changed"] == {"from_name": ["چاپار", "Chapar"]} and updated["secrets_changed"] == ["password"]
+    logged = " ".join(e.details for e in entries.values())
+    assert "s3cret-pass" not in logged and "n3w-pass" not in logged and "imap-secret" not in logged
