@@ -7,6 +7,7 @@ import fixture_channel
 import pytest
 from fixture_plugin.testing import plugins  # noqa: F401 - a fixture, re-exported
 
+from chapar import Channel, Field, hookimpl
 from chapar.campaigns import save_campaign
 from chapar.models import Contact
 from chapar.programs import save_program
@@ -36,3 +37,21 @@ def ready_program(campaign, contacts, name="Newsletter", **fields):
     data = {"name": name, "channel": "fixture", "variants": CONTENT,
             "audience": {"contacts": [c.id for c in contacts]}, **fields}
     return save_program(data, campaign=campaign)
+
+
+class TrackedChannel(Channel):
+    """A channel with senders, tracking and an HTML body: what the fixture channel lacks."""
+
+    identifier, label, address, capabilities = "tracked", "Tracked mail", "email", frozenset({"tracking"})
+    content_fields = (Field("subject", "Subject", required=True, template=True),
+                      Field("html", "HTML body", kind="html", template=True))
+    html_fields = ("html",)
+
+    def providers(self, settings):
+        return [("news", "news@shop.example"), ("sales", "sales@shop.example")]
+
+
+class TrackedPlugin:
+    @hookimpl
+    def register_channels(self):
+        return [TrackedChannel]

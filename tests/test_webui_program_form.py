@@ -3,10 +3,9 @@ lock after launch, the preview for a chosen contact and the test send."""
 from decimal import Decimal
 
 import pytest
-from programs_support import CONTENT, channel, make_campaign, make_contacts, plugins  # noqa: F401 - fixtures
+from programs_support import CONTENT, TrackedPlugin, channel, make_campaign, make_contacts, plugins  # noqa: F401 - fixtures
 
 import fixture_channel
-from chapar import Channel, Field, hookimpl
 from chapar.models import AuditLog, Contact, ContentItem, Program
 from chapar.programs import save_program
 from chapar.queue import get_redis
@@ -40,24 +39,6 @@ def program(campaign, channel):
     people = make_contacts(2)
     return save_program({"name": "Spring", "channel": "fixture", "variants": CONTENT,
                          "audience": {"contacts": [c.id for c in people]}}, campaign=campaign)
-
-
-class TrackedChannel(Channel):
-    """A channel with senders, tracking and an HTML body: what the fixture channel lacks."""
-
-    identifier, label, address, capabilities = "tracked", "Tracked mail", "email", frozenset({"tracking"})
-    content_fields = (Field("subject", "Subject", required=True, template=True),
-                      Field("html", "HTML body", kind="html", template=True))
-    html_fields = ("html",)
-
-    def providers(self, settings):
-        return [("news", "news@shop.example"), ("sales", "sales@shop.example")]
-
-
-class TrackedPlugin:
-    @hookimpl
-    def register_channels(self):
-        return [TrackedChannel]
 
 
 def test_creating_a_program_with_content_and_audience(marketer, campaign, channel):

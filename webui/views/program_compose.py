@@ -20,6 +20,7 @@ from chapar.models import CustomField
 from chapar.programs import clean_variants, known_names
 
 from . import blueprint
+from .compose_preview import live_frame, sample_contact
 from .contacts_common import FIELD_LABELS
 from .render import render
 
@@ -176,13 +177,29 @@ def widget(field, channel):
     return field.kind
 
 
+def frame_slot(language, field_name):
+    return "frame-" + slot(language, field_name)[9:]
+
+
+def live_frames(channel, variants):
+    """{frame slot id: live_frame()} for every HTML field, rendered for the sample contact."""
+    if channel is None:
+        return {}
+    contact = sample_contact()
+    return {frame_slot(language, field.name): live_frame(channel, field, values.get(field.name), contact)
+            for language, values in variants.items() for field in channel.content_fields
+            if widget(field, channel) == "html" and values.get(field.name)}
+
+
 def composer_context(channel, variants, found=None, general=(), variant_error=None, readonly=False):
-    """What webui/programs/_composer.html needs."""
+    """What webui/programs/_composer.html needs (live frames only where the content is editable)."""
     return {"composer": {
         "channel": channel, "variants": variants, "problems": found or {}, "general": list(general),
         "variant_error": variant_error, "readonly": readonly, "merge_tags": merge_tags(channel),
         "suggested": [code for code in SUGGESTED_LANGUAGES if code not in variants],
-    }, "input_name": input_name, "slot": slot, "language_label": language_label, "widget": widget}
+        "frames": {} if readonly else live_frames(channel, variants),
+        "has_html": channel is not None and any(widget(f, channel) == "html" for f in channel.content_fields),
+    }, "input_name": input_name, "slot": slot, "frame_slot": frame_slot, "language_label": language_label, "widget": widget}
 
 
 @blueprint.route("/compose/check", methods=["POST"])

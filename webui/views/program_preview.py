@@ -1,9 +1,8 @@
 """Previewing a program for a chosen contact, and sending one test message to an address.
 
 Each content field is rendered as the program would send it to that contact (chapar.sending.preview).
-HTML fields appear in a sandboxed iframe whose document comes from program_preview_frame with a
-policy of its own: a srcdoc frame would inherit this site's Content-Security-Policy, which blocks
-the inline styles every email relies on. No script runs in either case (sandbox, script-src none).
+HTML fields appear in a sandboxed iframe whose document comes from program_preview_frame, under
+the frame policy of compose_preview (which says why).
 """
 import dataclasses
 
@@ -15,21 +14,19 @@ from chapar.errors import FieldError
 from chapar.models import Contact
 from chapar.sending import preview
 from chapar.templating import TemplateError
-from flask import abort, make_response, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
 from . import blueprint
+from .compose_preview import frame_response, problem_text
 from .contacts_common import MESSAGES as CONTACT_MESSAGES
 from .program_compose import channel_or_none, language_label, widget
 from .program_form import search_contacts
 from .program_page import program_or_404
 from .render import endpoint_url, render
 
-# The frame's own policy: inline styles and remote images as an email client shows them, nothing else.
-FRAME_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; "
-                "sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
 MAX_ADDRESS = 500
 
 
@@ -39,10 +36,6 @@ def chosen_contact():
     if not value.isdigit() or len(value) > 18:
         return None
     return Contact.get_or_none(Contact.id == int(value))
-
-
-def problem_text(error):
-    return _("Line %(line)s: %(problem)s", line=error.line, problem=error.message) if error.line else error.message
 
 
 def rendered(program, channel, contact):
@@ -118,11 +111,7 @@ def program_preview_frame(program_id):
     if field is None or widget(field, channel) != "html":
         abort(404)
     out, _estimate, problem = rendered(program, channel, chosen_contact())
-    response = make_response((out.content.get(field.name) or "") if out else str(escape(problem)))
-    response.headers["Content-Type"] = "text/html; charset=utf-8"
-    response.headers["Content-Security-Policy"] = FRAME_POLICY
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return frame_response((out.content.get(field.name) or "") if out else str(escape(problem)))
 
 
 @blueprint.route("/programs/<id:program_id>/test-send", methods=["POST"])
