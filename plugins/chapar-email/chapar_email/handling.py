@@ -1,6 +1,7 @@
-"""What a received mail does to Chapar: a bounce, a complaint, a reply — or nothing we know.
+"""What a received mail does to Chapar: a bounce, a complaint, a reply, an unsubscribe request —
+or nothing we know.
 
-`handle(msg, settings)` returns an Outcome; the IMAP poller (inbox.py) moves handled mail to the
+`handle(msg)` returns an Outcome; the IMAP poller (inbox.py) moves handled mail to the
 processed folder and leaves the rest where it was. The webhook (webhook.py) calls
 `apply_bounce` and `apply_complaint` directly.
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from chapar import record_event, record_inbound
 
 from . import arf, core_access, dsn, replies
+from .unsubscribe import subscription, unsubscribe
 
 log = logging.getLogger("chapar_email.inbox")
 
@@ -31,7 +33,7 @@ def soft_bounce_limit():
 
 @dataclass
 class Outcome:
-    kind: str  # bounced, deferred, delivered, complained, replied, auto_reply, unknown
+    kind: str  # bounced, deferred, delivered, complained, replied, auto_reply, unsubscribed, forged, unknown
     handled: bool  # True: move it to the processed folder; False: leave it and log why
     message_id: int | None = None
     detail: str = ""
@@ -39,6 +41,11 @@ class Outcome:
 
 def handle(msg):
     """Act on one parsed mail (compat32 email.message.Message)."""
+    # First: whatever else such a mail looks like (Gmail's is automatic), sending it to the
+    # List-Unsubscribe mailto address is how a person or their provider asks us to stop.
+    unsubscribe_tokens = replies.unsubscribe_tokens(msg)
+    if unsubscribe_tokens:
+        return apply_unsubscribe_request(unsubscribe_tokens, msg.get("Message-ID", ""))
     complaint = arf.parse_complaint(msg)
     if complaint is not None:
         return apply_complaint(_match(complaint.verp_id, complaint.header_ids, complaint.recipient),
@@ -115,3 +122,22 @@ def apply_complaint(message, feedback_type="abuse", source="arf"):
     record_event("complained", message=message["id"], feedback_type=feedback_type, source=source)
     log.info("message %s: %s complaint", message["id"], feedback_type)
     return Outcome("complained", True, message["id"], feedback_type)
+
+
+def apply_unsubscribe_request(tokens, mail_id=""):
+    """A mail to `unsubscribe+<token>@…`: unsubscribe from email whom a valid token names, through
+    the same function as the one-click link (consent record "unsubscribe_link", via mailto).
+    The token is the only proof, as for one-click; when no token is valid (forged, damaged, a
+    lowercased local part, signed by another SECRET_KEY) nobody is touched and the mail stays."""
+    valid = [sub for sub in map(subscription, tokens) if sub is not None]
+    if not valid:
+        log.warning("unsubscribe request %s: no valid token in %s; nothing changed", mail_id or "without Message-ID",
+                    ", ".join(f"unsubscribe+{token}@" for token in tokens))
+        return Outcome("forged", False, None, "an unsubscribe request whose token is forged or damaged")
+    changed = [sub for sub in valid if unsubscribe(sub, "mailto") is not None]
+    for sub in changed:
+        log.info("contact %s unsubscribed from email by mail (message %s)", sub.contact.id, sub.message_id)
+    # Already unsubscribed, or the contact is gone: nothing to change, but the request is done.
+    message_id = next((sub.message_id for sub in valid if sub.facts is not None), None)
+    return Outcome("unsubscribed", True, message_id, f"{len(changed)} contact(s) unsubscribed"
+                   if changed else "nothing to change: already unsubscribed, or the contact is gone")

@@ -2,10 +2,12 @@
 
 An RQ job per identity (`poll_identity`) reads the inbox folder, hands each mail to
 handling.handle and then:
-- handled (a bounce, complaint, reply, auto-reply or delivery notice of ours): moved to the
-  processed folder (IMAP MOVE, else COPY + \\Deleted + EXPUNGE) — never deleted;
-- not ours or not understood: left where it is, flagged with the keyword `ChaparSkipped` so the
-  next poll does not read it again, and logged (a person can look at it in any mail client);
+- handled (a bounce, complaint, reply, auto-reply or delivery notice of ours, or a mail to the
+  List-Unsubscribe address `unsubscribe+<token>@…` with a valid token): moved to the processed
+  folder (IMAP MOVE, else COPY + \\Deleted + EXPUNGE) — never deleted;
+- not ours, not understood, or an unsubscribe request with a forged token: left where it is,
+  flagged with the keyword `ChaparSkipped` so the next poll does not read it again, and logged (a
+  person can look at it in any mail client);
 - an error while handling (database down, core API missing): left untouched, logged, and tried
   again on the next poll. Handling is one transaction, so nothing half-done stays behind.
 
@@ -42,6 +44,7 @@ HANDLED_TTL = 30 * 24 * 3600
 MAX_PER_POLL = 500  # the rest waits for the next poll; keeps a job well inside its timeout
 MAX_MAIL_BYTES = 10 * 1024 * 1024  # bounces quote the original; anything bigger is not ours
 POLL_LOCK_SECONDS = 15 * 60
+DEFAULT_POLL_SECONDS = 300
 
 
 @dataclass
@@ -100,10 +103,19 @@ def schedule_poll(identity_id, delay=None):
     """Queue the next poll of one identity. Each poll job has its own id (RQ deletes a finished
     job's data, so a successor must not reuse its id); the id of the newest is kept in Redis and
     any older chain (a second startup, a restart) stops at its next run."""
-    seconds = delay if delay is not None else int(os.environ.get("CHAPAR_EMAIL_POLL_SECONDS", "300"))
+    seconds = delay if delay is not None else poll_seconds()
     job_id = f"chapar-email-poll-{identity_id}-{uuid.uuid4().hex[:12]}"
     get_redis().set(_chain_key(identity_id), job_id)
     return get_queue().enqueue_in(timedelta(seconds=seconds), poll_identity, identity_id, job_id=job_id)
+
+
+def poll_seconds():
+    """CHAPAR_EMAIL_POLL_SECONDS (environment): seconds between two polls of a mailbox (300)."""
+    try:
+        return max(1, int(os.environ.get("CHAPAR_EMAIL_POLL_SECONDS", DEFAULT_POLL_SECONDS)))
+    except ValueError:  # a typo must not end every mailbox's chain of polls
+        log.warning("CHAPAR_EMAIL_POLL_SECONDS is not a number of seconds; polling every %s", DEFAULT_POLL_SECONDS)
+        return DEFAULT_POLL_SECONDS
 
 
 def schedule_polls(delay=0):

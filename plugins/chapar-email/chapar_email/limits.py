@@ -5,11 +5,14 @@ The core's Flask-Limiter instance is not part of the public API, so limits are c
 under the same key prefix, per client address (IPv6 per /64, like the core).
 """
 import ipaddress
+import logging
+import os
 
 from flask import abort, current_app, request
 from limits import parse_many
 from limits.strategies import FixedWindowRateLimiter
 
+log = logging.getLogger("chapar_email.limits")
 DEFAULTS = {"unsubscribe": "30 per minute; 300 per hour", "tracking": "300 per minute"}
 MAX_BODY_BYTES = 4096  # a one-click POST is 26 bytes; the preferences form well under 1 KB
 
@@ -35,16 +38,26 @@ def _storage():
 
 def within_limit(scope):
     """Count this request against `scope`'s limit; False once the limit is used up.
-    App config CHAPAR_EMAIL_<SCOPE>_RATE_LIMIT overrides the default (Flask-Limiter syntax)."""
+    The environment's CHAPAR_EMAIL_<SCOPE>_RATE_LIMIT overrides the default (Flask-Limiter syntax)."""
     storage = _storage()
     if storage is None:
         return True
-    limit_string = current_app.config.get(f"CHAPAR_EMAIL_{scope.upper()}_RATE_LIMIT", DEFAULTS[scope])
     strategy = FixedWindowRateLimiter(storage)
     allowed = True
-    for item in parse_many(limit_string):
+    for item in _limits(scope):
         allowed = strategy.hit(item, "chapar-limits", "email", scope, client_key()) and allowed
     return allowed
+
+
+def _limits(scope):
+    setting = f"CHAPAR_EMAIL_{scope.upper()}_RATE_LIMIT"
+    value = os.environ.get(setting, "").strip()
+    if value:
+        try:
+            return parse_many(value)
+        except ValueError:  # a typo must not turn every unsubscribe into a server error
+            log.warning("%s=%r is not a rate limit; using %r", setting, value, DEFAULTS[scope])
+    return parse_many(DEFAULTS[scope])
 
 
 def guard(scope):

@@ -1,4 +1,5 @@
-"""Replies: which of our messages a mail answers, and its text without the quoted original.
+"""Replies: which of our messages a mail answers, and its text without the quoted original;
+and the unsubscribe requests sent to our List-Unsubscribe mailto address.
 
 Matched by the signed reply-to token (reply+<id>-<mac>@…) in the recipients, else by our
 <chapar-<id>@…> Message-ID in In-Reply-To, else in References (the newest first: a thread
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr
 
-from . import dsn, verp
+from . import dsn, tokens, verp
 
 MAX_BODY = 100_000
 
@@ -44,11 +45,13 @@ def is_auto_reply(msg):
     return bool(_AUTO_SUBJECT.search(_decoded(msg.get("Subject", ""))))
 
 
+def _addresses(msg, headers):
+    return [address for _, address in getaddresses([str(v) for h in headers for v in msg.get_all(h, [])]) if address]
+
+
 def replied_message_id(msg):
     """Our message id this mail answers, or None."""
-    recipients = " ".join(a for _, a in getaddresses(
-        msg.get_all("To", []) + msg.get_all("Cc", []) + msg.get_all("Delivered-To", [])
-        + msg.get_all("X-Original-To", [])))
+    recipients = " ".join(_addresses(msg, ("To", "Cc", "Delivered-To", "X-Original-To")))
     token = verp.tagged_message_id(recipients, kinds=("reply",))
     if token is not None:
         return token
@@ -57,6 +60,19 @@ def replied_message_id(msg):
         return in_reply_to[0]
     references = verp.header_message_ids(msg.get("References", ""))
     return references[-1] if references else None
+
+
+# Where the address a mail was sent to shows: the header the sender wrote, and the ones mail
+# servers add on delivery (Postfix, Dovecot LDA: Delivered-To, X-Original-To; Exim: Envelope-To).
+# Not Cc: a person writing to us who merely copies the unsubscribe address is no request.
+DELIVERY_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To")
+
+
+def unsubscribe_tokens(msg):
+    """The tokens of the `unsubscribe+<token>@` addresses (our List-Unsubscribe mailto) this mail
+    was sent to, unverified, without repeats; [] for any other mail."""
+    found = (tokens.token_from_mailto_address(address) for address in _addresses(msg, DELIVERY_HEADERS))
+    return list(dict.fromkeys(token for token in found if token))
 
 
 def parse_reply(msg):

@@ -10,6 +10,7 @@ Gmail's image proxy (GoogleImageProxy) fetches the pixel when a person opens the
 counts as human. Apple Mail Privacy Protection fetches with an ordinary user agent from Apple's
 proxies: only the timing rule catches its prefetch.
 """
+import os
 import re
 from datetime import timedelta
 
@@ -22,7 +23,15 @@ SCANNER_AGENTS = re.compile("|".join((
     r"bitdefender", r"kaspersky", r"fortinet", r"fortiguard", r"checkpoint", r"check point", r"paloalto",
     r"appriver", r"existence discovery", r"protocol discovery", r"vade", r"cloudmark", r"hornetsecurity",
 )), re.IGNORECASE)
-DEFAULT_SECONDS = 10  # CHAPAR_EMAIL_SCANNER_SECONDS in the app config overrides it
+DEFAULT_SECONDS = 10  # CHAPAR_EMAIL_SCANNER_SECONDS in the environment overrides it
+
+
+def scanner_seconds():
+    """CHAPAR_EMAIL_SCANNER_SECONDS (environment): a fetch this soon after sending is no person (10)."""
+    try:
+        return max(0, int(os.environ.get("CHAPAR_EMAIL_SCANNER_SECONDS", DEFAULT_SECONDS)))
+    except ValueError:  # a typo in the setting must not break every pixel and link
+        return DEFAULT_SECONDS
 
 
 def not_human_reason(user_agent, method, sent_at, now, seconds=DEFAULT_SECONDS):

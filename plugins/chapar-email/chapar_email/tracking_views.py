@@ -7,12 +7,12 @@ import base64
 import logging
 
 from chapar import record_event, utcnow
-from flask import Blueprint, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request
 
 from . import limits
 from .i18n import add_translations
 from .records import message_facts
-from .scanners import DEFAULT_SECONDS, not_human_reason
+from .scanners import not_human_reason, scanner_seconds
 from .tokens import BadToken, verify
 from .tracking import link_of
 
@@ -32,8 +32,7 @@ def _record(name, facts, **properties):
     """Record the event, flagged when a scanner made it; a failure is logged, never shown."""
     # The core's guard answers HEAD as GET; the WSGI environ still says what the client sent.
     method = request.environ.get("REQUEST_METHOD", "GET").upper()
-    seconds = current_app.config.get("CHAPAR_EMAIL_SCANNER_SECONDS", DEFAULT_SECONDS)
-    reason = not_human_reason(request.headers.get("User-Agent"), method, facts.sent_at, utcnow(), seconds)
+    reason = not_human_reason(request.headers.get("User-Agent"), method, facts.sent_at, utcnow(), scanner_seconds())
     if reason:
         properties["not_human"] = reason
     try:

@@ -5,6 +5,7 @@ import smtplib
 from chapar import Program, record_audit, require_role
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .i18n import add_translations
@@ -13,11 +14,12 @@ from .test_send import connection_report, send_test
 
 pages = Blueprint("chapar_email", __name__, url_prefix="/email")
 pages.record_once(add_translations)  # our Persian catalogue, for these templates' _()
-ERRORS = {"required": "This field is required.", "not_a_choice": "Pick one of the choices.",
-          "out_of_range": "Out of range.", "not_a_number": "A positive number, please.",
-          "not_an_address": "Not a usable email address (the part before @ must be ASCII).",
-          "taken": "Another identity has this name.",
-          "same_folder": "Processed mail must go to another folder than the one polled."}
+# Lazy: translated when a form is shown, in the admin's language, not once at import.
+ERRORS = {"required": _l("This field is required."), "not_a_choice": _l("Pick one of the choices."),
+          "out_of_range": _l("Out of range."), "not_a_number": _l("A positive number, please."),
+          "not_an_address": _l("Not a usable email address (the part before @ must be ASCII)."),
+          "taken": _l("Another identity has this name."),
+          "same_folder": _l("Processed mail must go to another folder than the one polled.")}
 SECRETS = ("password", "imap_password", "dkim_private_key")  # audited by name only, never by value
 # A program in one of these states will still send, so its identity must stay.
 ACTIVE = ("scheduled", "sending", "paused")
@@ -32,7 +34,7 @@ def _identity_or_404(identity_id):
 
 def _form(identity, values, errors, status=200, report=None):
     return render_template("chapar_email/identity_form.html", identity=identity, values=values,
-                           errors={k: _(ERRORS.get(v, v)) for k, v in errors.items()},
+                           errors={k: str(ERRORS.get(v, v)) for k, v in errors.items()},
                            security=[(s, s.upper() if s != "none" else _("None")) for s in SECURITY_CHOICES],
                            report=report), status
 

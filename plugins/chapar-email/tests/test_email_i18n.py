@@ -75,6 +75,12 @@ def test_the_identities_page_in_persian(email_app, users, client_as):
     assert "New sender identity" not in page
     form = client_as("admin").get("/email/identities/new").get_data(as_text=True)
     assert "کلید خصوصی DKIM (PEM)" in form and "برگشتی‌ها و پاسخ‌ها (IMAPS)" in form
+    # The form's error messages too, in the language of whoever submits it.
+    refused = client_as("admin").post("/email/identities/new", {"name": "", "port": "99999", "security": "ssl3"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "این فیلد لازم است." in page and "خارج از محدودهٔ مجاز." in page and "یکی از گزینه‌ها را برگزینید." in page
+    assert "This field is required." not in page
 
 
 def test_the_unsubscribe_page_in_persian(email_app, client):

@@ -1,6 +1,8 @@
 """Polling a real IMAP mailbox (dovecot, IMAPS on a free port) for bounces, complaints and
-replies: the RQ job marks messages and addresses, turns replies into inbound messages, moves
+replies: the RQ job marks messages and addresses, turns replies into inbound messages, acts on
+unsubscribe requests sent to the List-Unsubscribe mailto address, moves
 what it handled to the processed folder and leaves the rest — nothing is ever deleted."""
+import base64
 import json
 
 import pytest
@@ -110,6 +112,53 @@ def test_bounces_complaints_and_replies_are_recorded_and_filed(email_app, make_p
     poll(email_app, mailbox)
     assert (EventRecord.select().count(), InboundMessage.select().count()) == (events, replies)
     assert len(mailbox.messages(PROCESSED)) == 7 and len(mailbox.messages("INBOX")) == 2
+
+
+def forged_token(genuine, message_id, contact_id):
+    """What the holder of one genuine token could try: another message and contact's numbers
+    under the MAC of their own token."""
+    from chapar_email.tokens import sign
+
+    def raw(token):
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+
+    payload = raw(sign("unsubscribe", message_id, contact_id))[:-16]
+    return base64.urlsafe_b64encode(payload + raw(genuine)[-16:]).rstrip(b"=").decode()
+
+
+def test_mail_to_the_list_unsubscribe_address_unsubscribes_and_a_forged_token_changes_nothing(
+        email_app, make_program, mailbox):
+    from chapar_email.tokens import sign
+
+    m = sent_messages(email_app, make_program, 2)
+    genuine = render("unsubscribe_mailto", m[0].id, m[0].address, contact_id=m[0].contact_id)
+    # m[0]'s recipient aims their own token's signature at m[1]'s contact.
+    token = forged_token(sign("unsubscribe", m[0].id, m[0].contact_id), m[1].id, m[1].contact_id)
+    forged = render("unsubscribe_mailto", m[1].id, m[0].address, unsubscribe=f"unsubscribe+{token}@shop.example")
+    mailbox.append(genuine)
+    mailbox.append(forged)
+
+    poll(email_app, mailbox)
+
+    assert [consent(x) for x in m] == ["unsubscribed", "subscribed"]
+    record = ConsentRecord.get((ConsentRecord.contact == m[0].contact_id) & (ConsentRecord.status == "unsubscribed"))
+    assert record.method == "unsubscribe_link" and "via mailto" in record.detail and f"message {m[0].id}" in record.detail
+    assert EventRecord.get_or_none((EventRecord.message == m[0].id) & (EventRecord.name == "unsubscribed"))
+    assert not ConsentRecord.select().where((ConsentRecord.contact == m[1].contact_id)
+                                            & (ConsentRecord.method == "unsubscribe_link")).exists()
+    assert not EventRecord.select().where(EventRecord.name == "unsubscribed", EventRecord.message == m[1].id).exists()
+    assert InboundMessage.select().count() == 0  # an unsubscribe request is no reply
+    # The request is filed; the forgery stays in the inbox, flagged, for a person to look at.
+    assert [raw for _f, raw in mailbox.messages(PROCESSED)] == [genuine]
+    [(flags, left)] = mailbox.messages("INBOX")
+    assert left == forged and "ChaparSkipped" in flags
+
+    # The same request again (a second click in the mail program): filed, nothing new recorded.
+    records = ConsentRecord.select().count()
+    mailbox.append(render("unsubscribe_mailto", m[0].id, m[0].address, contact_id=m[0].contact_id).replace(
+        b"unsubscribe-0001@", b"unsubscribe-0002@"))
+    poll(email_app, mailbox)
+    assert ConsentRecord.select().count() == records and len(mailbox.messages(PROCESSED)) == 2
 
 
 def test_soft_bounces_mark_the_address_only_after_the_limit(email_app, make_program, mailbox, monkeypatch):

@@ -151,6 +151,16 @@ def test_scanners_and_prefetchers_are_flagged_not_human(sent_message, client):
         (False, "head_request"), (False, "user_agent"), (True, None)]
 
 
+def test_the_scanner_window_is_set_in_the_environment(sent_message, client, monkeypatch):
+    monkeypatch.setenv("CHAPAR_EMAIL_SCANNER_SECONDS", "120")
+    message = sent_message(seconds_ago=60)
+    tracked(message.id)
+    client.get(path_of(click_url(message.id, 0)), headers={"User-Agent": BROWSER})
+    monkeypatch.setenv("CHAPAR_EMAIL_SCANNER_SECONDS", "1")
+    client.get(path_of(click_url(message.id, 0)), headers={"User-Agent": BROWSER})
+    assert [(e["human"], e.get("not_human")) for e in events("clicked", message)] == [(False, "too_soon"), (True, None)]
+
+
 def test_the_open_pixel_is_a_gif_never_cached_and_records_opens(sent_message, client):
     message = sent_message()
     response = client.get(path_of(open_pixel_url(message.id)), headers={"User-Agent": BROWSER})
@@ -163,9 +173,9 @@ def test_the_open_pixel_is_a_gif_never_cached_and_records_opens(sent_message, cl
     assert len(events("opened", message)) == 2
 
 
-def test_tracking_is_rate_limited(sent_message, app):
+def test_tracking_is_rate_limited(sent_message, app, monkeypatch):
     message = sent_message()
-    app.config["CHAPAR_EMAIL_TRACKING_RATE_LIMIT"] = "5 per minute"
+    monkeypatch.setenv("CHAPAR_EMAIL_TRACKING_RATE_LIMIT", "5 per minute")  # the environment, as deployed
     browser = app.test_client()
     codes = [browser.get(path_of(open_pixel_url(message.id))).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
