@@ -82,8 +82,11 @@ def test_its_command_is_part_of_chapar(sample_installed, tmp_path):
 
 
 def test_its_migration_is_applied_once_and_tracked_in_its_own_table(sample, app):
-    assert migrate() == {"core": [], "sample": ["0001_sample_note"]}
-    assert migrate() == {"core": [], "sample": []}
+    # Other installed plugins (the first-party ones) may have migrations of their own too.
+    first = migrate()
+    assert first["core"] == [] and first["sample"] == ["0001_sample_note"]
+    again = migrate()
+    assert again["sample"] == [] and all(names == [] for names in again.values())
     rows = db.execute_sql("SELECT name FROM migrations_sample").fetchall()
     assert [name for (name,) in rows] == ["0001_sample_note"]
     core = [name for (name,) in db.execute_sql("SELECT name FROM migrations_core").fetchall()]
