@@ -10,7 +10,7 @@ from . import send as sending
 from . import smtp_pool
 from .identities import SenderIdentity, ascii_domain, identity_for
 from .mime import MessageTooLarge, build
-from .tokens import one_click_url, public_base_url, unsubscribe_mailto, unsubscribe_url
+from .tokens import public_base_url, unsubscribe_url
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,12 @@ def prepare(batch, identity, settings, links):
                 from .verp import return_path as verp_return_path
 
                 return_path = verp_return_path(message.id, bounce_domain)
-            built = build(message, identity, unsubscribe_page=unsubscribe_url(message.id, message.contact_id, base),
-                          one_click_url=one_click_url(message.id, message.contact_id, base),
-                          unsubscribe_mailto=unsubscribe_mailto(message.id, message.contact_id, mail_domain),
+            # One token for the three unsubscribe links (the same string one_click_url and
+            # unsubscribe_mailto would each sign again).
+            page = unsubscribe_url(message.id, message.contact_id, base)
+            token = page.rpartition("/")[2]
+            built = build(message, identity, unsubscribe_page=page, one_click_url=f"{page}/one-click",
+                          unsubscribe_mailto=f"mailto:unsubscribe+{token}@{mail_domain}?subject=unsubscribe",
                           return_path=return_path, dkim_key=dkim_key, rewrite=rewrite)
         except (MessageTooLarge, ValueError, UnicodeError) as exc:
             built = exc

@@ -80,8 +80,9 @@ def mailbox(name, address):
 
 
 def _b64(data):
-    flat = base64.b64encode(data)
-    return b"".join(flat[i:i + 76] + b"\r\n" for i in range(0, len(flat), 76))
+    # encodebytes cuts 76-character lines in C-sized steps (57 bytes each); only the line ends
+    # change, to the CRLF SMTP wants.
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
 def _part(content_type, body, extra=""):

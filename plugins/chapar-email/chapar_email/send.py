@@ -25,6 +25,7 @@ from .mime import message_id
 
 RETRY_AFTER = re.compile(r"(\d+)\s*(?:s\b|sec|second)", re.IGNORECASE)
 RETRY_MINUTES = re.compile(r"(\d+)\s*(?:m\b|min|minute)", re.IGNORECASE)
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class _Dropped(Exception):
@@ -91,7 +92,8 @@ def _transaction(smtp, sender, recipient, data):
             expected = 354 if stage == "DATA" else None
             if (code != expected) if expected else code >= 300:
                 raise _Refused(stage, code, reply)
-    payload = re.sub(rb"(?m)^\.", b"..", data)
+    # Dot-stuffing (RFC 5321 4.5.2); base64 bodies have no dots, so usually only a check.
+    payload = _LEADING_DOT.sub(b"..", data) if b"\n." in data or data.startswith(b".") else data
     if not payload.endswith(b"\r\n"):
         payload += b"\r\n"
     try:

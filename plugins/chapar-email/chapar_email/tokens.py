@@ -51,6 +51,8 @@ def _derived_key(secret):
 
 
 def _varint(number):
+    if 0 <= number < 0x80:  # the usual link index: one byte
+        return bytes((number,))
     if number < 0 or number >= 2**64:
         raise ValueError(f"{number} cannot be put in a link token")
     out = bytearray()
@@ -81,7 +83,9 @@ def _read_varints(data, count):
 
 
 def _mac(purpose, payload):
-    return hmac.new(_key(), purpose.encode() + b"\0" + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    # hmac.digest: the one-shot C path, several times faster than hmac.new(...).digest() (this runs
+    # about ten times per email).
+    return hmac.digest(_key(), purpose.encode() + b"\0" + payload, "sha256")[:MAC_BYTES]
 
 
 def sign(purpose, *numbers):
