@@ -44,7 +44,7 @@ HTML = ("<h1>Hello {{ contact.first_name }}!</h1>" + PARAGRAPH * 6
         + "<p>{{ contact.full_name }}, we kept your size; write to us at {{ contact.email }}.</p>"
         + "<p><a href=\"https://shop.example/account\">Your account</a></p>")
 CONTENT = {"": {"subject": "{{ contact.first_name }}, spring is here", "preheader": "New arrivals",
-                "html": HTML, "track": True}}
+                "html": HTML}}
 
 
 # aiosmtpd's Sink that offers PIPELINING, as Postfix and the big providers do (aiosmtpd itself does
@@ -103,7 +103,7 @@ def prepare(scratch, size, port):
         for start in range(0, size, 1000):
             Contact.insert_many(rows[start:start + 1000]).execute()
     ids = [c.id for c in Contact.select(Contact.id)]
-    program = save_program({"name": "Spring", "channel": "email", "provider": str(identity.id), "variants": CONTENT,
+    program = save_program({"name": "Spring", "channel": "email", "provider": str(identity.id), "variants": CONTENT, "tracking": True,
                             "audience": {"include": [], "exclude": [], "contacts": ids}},
                            campaign=save_campaign({"name": "Bench"}))
     assert program.status == "ready", program.status

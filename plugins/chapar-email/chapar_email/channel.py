@@ -2,7 +2,7 @@
 import logging
 from urllib.parse import parse_qsl
 
-from chapar import Channel, Field
+from chapar import Channel, Field, Program
 from flask_babel import lazy_gettext as _l
 from peewee import DatabaseError
 
@@ -31,7 +31,6 @@ class EmailChannel(Channel):
                       "it is a whole document. Merge tags work, e.g. {{ contact.first_name }}.")),
         Field("text", _l("Text part"), kind="textarea", template=True,
               help=_l("Left empty, it is made from the HTML.")),
-        Field("track", _l("Track opens and clicks"), kind="checkbox", default=False),
         Field("utm", _l("UTM parameters"), max_length=500,
               help=_l("Added to every link, e.g. utm_source=chapar&utm_medium=email&utm_campaign=spring")),
     )
@@ -83,7 +82,7 @@ class EmailChannel(Channel):
             # thread talks SMTP: waiting for the server's replies releases the GIL, so the two
             # overlap instead of adding up.
             with sending.Sender(identity) as sender:
-                for item in prepare(batch, identity, settings or {}, links):
+                for item in prepare(batch, identity, settings or {}, links, tracked(batch[0].program_id)):
                     sender.put(item)
                 if links:
                     from .tracking import store_links
@@ -103,9 +102,15 @@ def _base(settings):
     return (settings or {}).get("public_url") or None
 
 
-def prepare(batch, identity, settings, links):
-    """Yield (message, built email or the exception building it); tracked links are added to
-    `links` as (message id, index, url)."""
+def tracked(program_id):
+    """Whether the program has opens and clicks tracked: the program's own "Tracking" switch,
+    which the composer shows for channels with the tracking capability."""
+    return bool(program_id and Program.select(Program.tracking).where(Program.id == program_id).scalar())
+
+
+def prepare(batch, identity, settings, links, track=False):
+    """Yield (message, built email or the exception building it); with `track`, links become
+    signed redirects and are added to `links` as (message id, index, url)."""
     base = _base(settings)
     dkim_key = identity.dkim_private_key.encode() if identity.dkim_selector and identity.dkim_private_key else None
     bounce_domain = ascii_domain(identity.bounce_domain) if identity.bounce_domain.strip() else ""
@@ -113,11 +118,10 @@ def prepare(batch, identity, settings, links):
     for message in batch:
         rewrite = None
         content = message.content
-        if content.get("track") or content.get("utm"):
+        if track or content.get("utm"):
             from .tracking import rewrite_links
 
             utm = dict(parse_qsl((content.get("utm") or "").lstrip("?")))
-            track = bool(content.get("track"))
 
             def rewrite(html, message=message, utm=utm, track=track):
                 html, found = rewrite_links(html, message.id, track=track, utm=utm, base_url=base)

@@ -70,8 +70,8 @@ def test_failures_are_per_recipient_and_a_hang_up_is_never_sent_twice(email_app,
 
 def test_tracking_rewrites_links_when_the_program_asks(email_app, users, smtp_sink, client):
     identity = make_identity(smtp_sink)
-    content = {"": {**CONTENT[""], "track": True, "utm": "utm_source=chapar&utm_medium=email"}}
-    program = email_program(users, identity, add_contacts(2), variants=content)
+    content = {"": {**CONTENT[""], "utm": "utm_source=chapar&utm_medium=email"}}
+    program = email_program(users, identity, add_contacts(2), variants=content, tracking=True)
     launch(program, actor=users["manager"])
     run_worker(email_app, "email")
     html = parsed(smtp_sink.handler.messages[0][2]).get_body(("html",)).get_content()
@@ -82,6 +82,14 @@ def test_tracking_rewrites_links_when_the_program_asks(email_app, users, smtp_si
     assert response.headers["Location"].startswith("https://shop.example/sale?utm_source=chapar&utm_medium=email")
     text = parsed(smtp_sink.handler.messages[0][2]).get_body(("plain",)).get_content()
     assert "https://shop.example/sale" in text
+
+
+def test_without_the_programs_tracking_switch_links_stay_as_written(email_app, users, smtp_sink):
+    program = email_program(users, make_identity(smtp_sink), add_contacts(1))
+    launch(program, actor=users["manager"])
+    run_worker(email_app, "email")
+    html = parsed(smtp_sink.handler.messages[0][2]).get_body(("html",)).get_content()
+    assert "https://shop.example/sale" in html and "/t/" not in html
 
 
 def test_the_installed_distribution_announces_the_plugin_and_its_channel(email_app):
