@@ -3,6 +3,7 @@ import logging
 import os
 
 from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 
 from .db import db
 
@@ -22,20 +23,39 @@ class ChaparWorker(SimpleWorker):
         # Wake from the blocking dequeue often enough for the reconciler to keep its interval.
         return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
 
+    _maintaining = False
+
+    def _shutdown(self):
+        # RQ raises StopRequested from its signal handler wherever the code is. Inside the
+        # maintenance pass a broad except (or a plugin's periodic hook) would swallow it, so
+        # there the request is only noted, and raised once the pass is over.
+        if self._maintaining:
+            self._stop_requested = True
+            if self.scheduler:
+                self.stop_scheduler()
+            return
+        super()._shutdown()
+
     def run_maintenance_tasks(self):
         """RQ's registry cleaning, then the send pipeline's reconciler (one worker per interval)."""
-        super().run_maintenance_tasks()
         from .sending import reconcile_if_due
 
-        with self.app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                reconcile_if_due(self.maintenance_interval)
-            except Exception:  # noqa: BLE001 - never let a bad pass stop the worker; the next one retries
-                log.exception("reconciler pass failed")
-            finally:
-                if not db.is_closed():
-                    db.close()
+        self._maintaining = True
+        try:
+            super().run_maintenance_tasks()
+            with self.app.app_context():
+                db.connect(reuse_if_open=True)
+                try:
+                    reconcile_if_due(self.maintenance_interval)
+                except Exception:  # noqa: BLE001 - never let a bad pass stop the worker; the next one retries
+                    log.exception("reconciler pass failed")
+                finally:
+                    if not db.is_closed():
+                        db.close()
+        finally:
+            self._maintaining = False
+        if self._stop_requested:
+            raise StopRequested()
 
     def perform_job(self, job, queue):
         with self.app.app_context():

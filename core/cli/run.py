@@ -122,13 +122,25 @@ def worker(queues, burst, name):
     from ..worker import scheduler_dies_with_worker
 
     _private_files()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_requested)
+    signal.signal(signal.SIGINT, _stop_requested)
     scheduler_dies_with_worker()
     app = create_app()
     try:
         run_until_stopped(app, list(queues), name, burst)
     finally:
         stop_all()
+
+
+_stopping = []
+
+
+def _stop_requested(signum, frame):
+    """Outside RQ's own handlers (starting up, between two RQ workers): remember, then stop.
+    RQ catches even KeyboardInterrupt in its loop and returns as if it had failed, so the
+    remembered request is what tells run_until_stopped not to start another worker."""
+    _stopping.append(signum)
+    raise KeyboardInterrupt
 
 
 def run_until_stopped(app, queues, name, burst, pause=2.0):
@@ -150,7 +162,7 @@ def run_until_stopped(app, queues, name, burst, pause=2.0):
             raise
         except Exception:  # noqa: BLE001 - Redis unreachable while starting or dying; try again
             log.exception("the worker stopped on an error")
-        if burst or (worker is not None and (worker._stop_requested or worker._shutdown_requested_date)):
+        if burst or _stopping or (worker is not None and (worker._stop_requested or worker._shutdown_requested_date)):
             return
         log.warning("the worker stopped unexpectedly (Redis restarted?); starting again in %.0f s", pause)
         time.sleep(pause)
