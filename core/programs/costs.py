@@ -54,11 +54,6 @@ def spent_units(program):
             .where((Message.program == program) & SPENT).scalar()) or 0
 
 
-def campaign_spend(campaign):
-    """Actual cost of all the campaign's programs."""
-    return sum((actual_cost(p) for p in Program.select().where(Program.campaign == campaign)), Decimal(0))
-
-
 def spend_by_campaign(campaign_ids):
     """{campaign id: spend} for a page of campaigns, in two queries."""
     spent = dict((Message.select(Program.campaign, fn.COALESCE(fn.SUM(Message.cost), 0))

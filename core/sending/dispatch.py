@@ -100,7 +100,3 @@ def job_states(program_id):
 
 def forget_job(program_id, job_id):
     get_redis().srem(jobs_key(program_id), job_id)
-
-
-def forget_program(program_id):
-    get_redis().delete(jobs_key(program_id))
