@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import fixture_channel
 import pytest
 from rq import Worker
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sending_processes import PrivateRedis, Processes, wait_for, worker_env
 from sending_support import add_contacts, fixture_channel_on, make_program  # noqa: F401
@@ -60,7 +61,11 @@ def holding_handed(program, names):
     for name in names:
         worker = Worker.find_by_key(f"rq:worker:{name}", connection=get_redis())
         job_id = worker and worker.get_current_job_id()
-        if job_id and handed & set(Job.fetch(job_id, connection=get_redis()).args[1]):
+        try:
+            job_ids = set(Job.fetch(job_id, connection=get_redis()).args[1]) if job_id else set()
+        except NoSuchJobError:  # the job finished (and its result expired) since the worker named it
+            continue
+        if handed & job_ids:
             return name
     return None
 
