@@ -67,6 +67,7 @@ class Estimate:
 
     units: int = 1
     warnings: tuple = field(default_factory=tuple)
+    facts: tuple = field(default_factory=tuple)  # (label, value) pairs the composer shows: characters, encoding
 
 
 class Channel:
@@ -104,6 +105,13 @@ class Channel:
         """The most messages per second the provider accepts; None for no limit."""
         value = settings.get("rate_per_second") if settings else None
         return float(value) if value else self.default_rate_per_second
+
+    def normalize_address(self, address, settings):
+        """(address as the channel sends to it, skip reason or "") for a contact's address at launch.
+
+        Reasons the core knows: "invalid_address", "not_mobile". Addresses are deduplicated after
+        this, so two spellings of one number reach the person once."""
+        return address, ""
 
     def validate_content(self, content):
         """Extra checks on the composer's values: {field: message}; the core checks required,

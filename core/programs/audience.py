@@ -2,6 +2,7 @@
 minus those with no address or no consent for the channel, each address once."""
 from types import SimpleNamespace
 
+from ..channels.registry import channel_settings
 from ..db import executemany
 from ..models import Contact, Segment, utcnow
 from ..segments import matching
@@ -64,15 +65,19 @@ def address_of(contact, kind):
     return getattr(contact, kind) or ""
 
 
-def classify(contact, kind, consent_channel, policy, seen, excluded):
+def classify(contact, channel, settings, policy, seen, excluded):
     """(address, skip reason or "") for one contact; `seen` collects addresses already taken."""
-    address = address_of(contact, kind)
+    address = address_of(contact, channel.address)
     if contact.id in excluded:
         return address, "excluded"
     if contact.do_not_contact:
         return address, "do_not_contact"
     if not address:
         return address, "no_address"
+    address, problem = channel.normalize_address(address, settings)
+    if problem:
+        return address, problem
+    consent_channel = channel.consent_channel
     consent = contact.consent(consent_channel)
     if consent in ("bounced", "complained"):
         return address, consent
@@ -89,6 +94,7 @@ def walk(program, channel):
     """Yield (contact, address, reason) for every candidate of the program, in id order."""
     audience = program.audience
     excluded = excluded_ids(audience)
+    settings = channel_settings(channel.identifier)
     seen = set()
     # The ids first, in one query; then the rows by primary key a chunk at a time. Paging the
     # audience query itself would run the segments' conditions again for every page.
@@ -97,8 +103,7 @@ def walk(program, channel):
         chunk = ids[start:start + CHUNK]
         rows = Contact.select(*WALK_FIELDS).where(Contact.id.in_(chunk)).order_by(Contact.id).objects(Candidate)
         for contact in rows:
-            address, reason = classify(contact, channel.address, channel.consent_channel, program.consent_policy,
-                                       seen, excluded)
+            address, reason = classify(contact, channel, settings, program.consent_policy, seen, excluded)
             yield contact, address, reason
 
 

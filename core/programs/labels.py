@@ -18,7 +18,8 @@ SKIP_REASON_LABELS = {
     "excluded": _l("In an excluded segment"), "do_not_contact": _l("Do not contact"),
     "no_address": _l("No address for this channel"), "no_consent": _l("No consent for this channel"),
     "bounced": _l("Address bounced"), "complained": _l("Complained"), "duplicate": _l("Same address as another"),
-    "contact_deleted": _l("Contact deleted"),
+    "contact_deleted": _l("Contact deleted"), "invalid_address": _l("Address not valid for this channel"),
+    "not_mobile": _l("Not a mobile number"),
 }
 SCHEDULE_LABELS = {"now": _l("As soon as it is launched"), "at": _l("At a date and time"),
                    "window": _l("Within a sending window")}

@@ -1,0 +1,1 @@
+"""SMS providers: the kinds of gateway a configured SmsGateway talks to (Kannel, SMPP, HTTP…)."""
