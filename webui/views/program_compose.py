@@ -20,6 +20,7 @@ from chapar.models import CustomField
 from chapar.programs import clean_variants, known_names
 
 from . import blueprint
+from .compose_counter import counters
 from .compose_preview import live_frame, sample_contact
 from .contacts_common import FIELD_LABELS
 from .render import render
@@ -198,6 +199,7 @@ def composer_context(channel, variants, found=None, general=(), variant_error=No
         "variant_error": variant_error, "readonly": readonly, "merge_tags": merge_tags(channel),
         "suggested": [code for code in SUGGESTED_LANGUAGES if code not in variants],
         "frames": {} if readonly else live_frames(channel, variants),
+        "counters": {} if readonly else counters(channel, variants),
         "has_html": channel is not None and any(widget(f, channel) == "html" for f in channel.content_fields),
     }, "input_name": input_name, "slot": slot, "frame_slot": frame_slot, "language_label": language_label, "widget": widget}
 

@@ -194,6 +194,7 @@ def audience_state(campaign, values, variants, channel):
     state["summary"] = audience_summary(program, channel)
     state["estimate"] = estimate(program, channel, recipients=state["summary"]["queued"])
     state["cost"] = money(state["estimate"].cost, campaign.currency)
+    state["currency"] = campaign.currency
     return state
 
 
