@@ -94,3 +94,14 @@ def test_the_received_list_shows_replies_and_an_empty_state(client_as, make_prog
     assert "Person1 Test" in page and f'href="/messages/{message.id}"' in page
     assert "stranger@example.com" in page and "Unknown sender" in page
     assert page.index("Who is this?") < page.index("Yes please")  # newest first
+
+
+def test_the_received_list_says_what_a_keyword_did_and_how_its_reply_went(client_as, make_program):  # noqa: F811
+    program = sent_program(client_as, make_program)
+    record_inbound("fixture", "p1@example.com", "STOP", program=program.id, action="unsubscribed",
+                   data={"reply": "sent"})
+    record_inbound("fixture", "p2@example.com", "HELP", program=program.id, action="help",
+                   data={"reply": "failed: gateway said 503"})
+    page = html(client_as("viewer").get(f"/programs/{program.id}/inbound"))
+    assert "Unsubscribed (keyword)" in page and "reply sent" in page
+    assert "Help reply (keyword)" in page and "reply failed: gateway said 503" in page

@@ -21,6 +21,11 @@ SKIP_REASON_LABELS = {
     "contact_deleted": _l("Contact deleted"), "invalid_address": _l("Address not valid for this channel"),
     "not_mobile": _l("Not a mobile number"),
 }
+# What a received message did (InboundMessage.action); channels may store others, shown as they are.
+INBOUND_ACTION_LABELS = {"unsubscribed": _l("Unsubscribed (keyword)"), "subscribed": _l("Subscribed again (keyword)"),
+                         "help": _l("Help reply (keyword)")}
+# The outcome of an automatic reply, InboundMessage.data["reply"].
+REPLY_LABELS = {"sent": _l("reply sent"), "": _l("no reply configured")}
 SCHEDULE_LABELS = {"now": _l("As soon as it is launched"), "at": _l("At a date and time"),
                    "window": _l("Within a sending window")}
 CONSENT_POLICY_LABELS = {"subscribed": _l("Only contacts who subscribed"),

@@ -15,8 +15,8 @@ from chapar.i18n import current_language, format_when, persian_digits
 from chapar.models import Message, Program, Segment
 from chapar.programs import actual_cost, audience_summary, estimate, progress
 from chapar.programs.costs import spent_units
-from chapar.programs.labels import (CONSENT_POLICY_LABELS, MESSAGE_STATUS_LABELS, PROGRAM_STATUS_LABELS,
-                                    SCHEDULE_LABELS, SKIP_REASON_LABELS)
+from chapar.programs.labels import (CONSENT_POLICY_LABELS, INBOUND_ACTION_LABELS, MESSAGE_STATUS_LABELS,
+                                    PROGRAM_STATUS_LABELS, REPLY_LABELS, SCHEDULE_LABELS, SKIP_REASON_LABELS)
 from chapar.programs.schedule import to_local
 from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
@@ -79,7 +79,7 @@ def labels():
     """The label tables every program template may use."""
     return {"status_labels": PROGRAM_STATUS_LABELS, "message_labels": MESSAGE_STATUS_LABELS,
             "reason_labels": SKIP_REASON_LABELS, "status_badges": STATUS_BADGES, "message_badges": MESSAGE_BADGES,
-            "money": money, "duration": duration}
+            "action_labels": INBOUND_ACTION_LABELS, "reply_labels": REPLY_LABELS, "money": money, "duration": duration}
 
 
 def progress_context(program):
