@@ -64,7 +64,8 @@ class EmailChannel(Channel):
 
     def links(self, message, settings):
         try:
-            return {"unsubscribe": unsubscribe_url(message.id, message.contact_id, _base(settings))}
+            # A preview for "a contact with no details" has no contact id: 0 binds no one.
+            return {"unsubscribe": unsubscribe_url(message.id, message.contact_id or 0, _base(settings))}
         except RuntimeError:
             # No public URL yet: composing and previewing still work; send() refuses (prepare
             # raises the same error) rather than mail links that lead nowhere.
@@ -135,7 +136,7 @@ def prepare(batch, identity, settings, links, track=False):
                 return_path = verp_return_path(message.id, bounce_domain)
             # One token for the three unsubscribe links (the same string one_click_url and
             # unsubscribe_mailto would each sign again).
-            page = unsubscribe_url(message.id, message.contact_id, base)
+            page = unsubscribe_url(message.id, message.contact_id or 0, base)
             token = page.rpartition("/")[2]
             built = build(message, identity, unsubscribe_page=page, one_click_url=f"{page}/one-click",
                           unsubscribe_mailto=f"mailto:unsubscribe+{token}@{mail_domain}?subject=unsubscribe",

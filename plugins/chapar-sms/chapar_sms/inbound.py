@@ -36,8 +36,12 @@ def last_message_to(number, days):
 
 
 def contact_for(number, region, message=None):
-    """The contact behind `number`: the one the matched message went to, else one whose mobile is
-    any spelling of the number (+98912…, 0912…, 98912…); None when nobody has it."""
+    """The contact behind `number`: the one the matched message (or any SMS message) went to, else
+    one whose mobile is any spelling of the number (+98912…, 0912…, 98912…); None when nobody has it."""
+    if message is None:  # launched programs hold the number normalised, even if the contact does not
+        message = (Message.select(Message.contact).join(Program)
+                   .where((Program.channel == "sms") & (Message.address == number) & Message.contact.is_null(False))
+                   .order_by(Message.id.desc()).first())
     if message is not None and message.contact_id:
         found = Contact.get_or_none(Contact.id == message.contact_id)
         if found is not None:

@@ -43,3 +43,35 @@ def make_gateway(kind, settings=None, **fields):
     values = {"name": f"{kind} gateway", "kind": kind, "sender": "Chapar", "is_default": True,
               "settings_json": json.dumps(settings or {}), **fields}
     return SmsGateway.create(**values)
+
+
+def add_mobiles(count, start=0, consent="subscribed", **extra):
+    """`count` contacts with Iranian mobile numbers (09120000000 + i, as people type them) and
+    SMS consent; returns their ids in order."""
+    from chapar import Contact
+
+    rows = [{"first_name": f"Person{i}", "last_name": "Test", "mobile": f"0912{i:07d}", "consent_sms": consent,
+             **extra} for i in range(start, start + count)]
+    for offset in range(0, len(rows), 500):
+        Contact.insert_many(rows[offset:offset + 500]).execute()
+    mobiles = [r["mobile"] for r in rows]
+    return [c.id for offset in range(0, len(mobiles), 10_000)
+            for c in Contact.select(Contact.id).where(Contact.mobile.in_(mobiles[offset:offset + 10_000]))
+            .order_by(Contact.id)]
+
+
+def e164(i):
+    """The E.164 form of add_mobiles' i-th number."""
+    return f"+98912{i:07d}"
+
+
+def sms_program(users, gateway, contacts, text="Hello {{ contact.first_name }}", **fields):
+    """A ready SMS program through `gateway` to the contact ids `contacts`."""
+    from chapar.campaigns import save_campaign
+    from chapar.programs import save_program
+
+    campaign = save_campaign({"name": "Spring", "budget": "100"}, actor=users["manager"])
+    data = {"name": "Spring SMS", "channel": "sms", "provider": str(gateway.id), "variants": {"": {"text": text}},
+            "audience": {"include": [], "exclude": [], "contacts": list(contacts)}, "cost_per_unit": "0.01",
+            **fields}
+    return save_program(data, campaign=campaign, actor=users["manager"])

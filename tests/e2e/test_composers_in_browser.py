@@ -1,0 +1,91 @@
+"""The channel plugins' composers in a browser, as a marketer uses them: the email composer's live
+preview in a sandboxed frame and its desktop and mobile preview; the SMS composer's live counter.
+
+`chapar serve` loads the plugins installed in the environment (scripts/install installs every one
+under plugins/); without them these tests are skipped."""
+import importlib.util
+
+import pytest
+from signin import NEW_PASSWORD, sign_in
+
+ARTIFACT_DIR = "test-artifacts"
+
+
+def needs(module):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed (pip install -e plugins/…)")
+
+
+_changed = set()  # servers whose one-time password the first test already replaced
+
+
+def enter(page, base, one_time_password):
+    if base not in _changed:
+        sign_in(page, base, one_time_password)
+        _changed.add(base)
+        return
+    page.goto(base + "/login")
+    page.fill("input[name=email]", "admin@localhost")
+    page.fill("input[name=password]", NEW_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(base + "/")
+
+
+def new_program(page, base, channel):
+    page.goto(base + "/campaigns/new")
+    page.fill("input[name=name]", f"Composer {channel}")
+    page.click("main button[type=submit].primary")
+    page.wait_for_selector(f"h1 >> text=Composer {channel}")
+    page.click("main a >> text=New program")
+    page.fill("input[name=name]", f"A {channel} program")
+    page.select_option("select[name=channel]", channel)
+
+
+def test_the_email_composer_previews_live_and_at_two_widths(live_server, page):
+    needs("chapar_email")
+    base, one_time_password = live_server
+    enter(page, base, one_time_password)
+    new_program(page, base, "email")
+    page.wait_for_selector("[name='c..html']")
+    page.fill("[name='c..subject']", "Spring is here")
+    page.click("[name='c..html']")
+    page.keyboard.type('<h1>Hello {{ contact.first_name|default("friend") }}</h1><p>Linen shirts are in.</p>')
+    frame_element = page.wait_for_selector("iframe.preview-frame[src^='/compose/frame/']")
+    frame = frame_element.content_frame()
+    frame.wait_for_selector("h1 >> text=Hello friend")
+    assert frame_element.get_attribute("sandbox") == ""  # no scripts, no same-origin access
+    page.keyboard.type("{{ contact.shoe_size }}")
+    page.wait_for_selector("text=/shoe_size/")  # the unknown tag is named under the field
+    page.screenshot(path=f"{ARTIFACT_DIR}/email-composer.png", full_page=True)
+    page.fill("[name='c..html']", '<h1>Hello {{ contact.first_name|default("friend") }}</h1><p>Linen shirts are in.</p>')
+    page.click("main button[name=action][value=save]")
+    page.wait_for_selector("h1 >> text=A email program")
+    page.click("main a >> text=Preview")
+    desktop = page.wait_for_selector("iframe.preview-frame.desktop")
+    mobile = page.wait_for_selector("iframe.preview-frame.mobile")
+    desktop.content_frame().wait_for_selector("text=Hello friend")
+    mobile.content_frame().wait_for_selector("text=Hello friend")
+    assert mobile.bounding_box()["width"] < desktop.bounding_box()["width"]
+    page.screenshot(path=f"{ARTIFACT_DIR}/email-preview.png", full_page=True)
+
+
+def test_the_sms_composer_counts_characters_segments_and_cost_as_you_type(live_server, page):
+    needs("chapar_sms")
+    base, one_time_password = live_server
+    enter(page, base, one_time_password)
+    new_program(page, base, "sms")
+    page.wait_for_selector("[name='c..text']")
+    page.fill("input[name=cost_per_unit]", "0.05")
+    page.click("[name='c..text']")
+    page.keyboard.type("Spring sale: 20% off linen shirts until Friday.")
+    counter = page.locator(".composer-counter")
+    counter.locator("text=GSM 7-bit").wait_for()
+    assert "47" in counter.inner_text()  # characters
+    page.keyboard.type(" سلام")
+    counter.locator("text=UCS-2").wait_for()
+    page.wait_for_selector(".composer-counter .badge.warn")  # a few letters forced the whole message into UCS-2
+    page.keyboard.type(" " + "x" * 30)
+    page.wait_for_function("document.querySelector('.composer-counter').innerText.includes('× SMS segment')")
+    text = counter.inner_text()
+    assert "2" in text.split("Segments")[1].split("\n")[1] if "Segments" in text else False, text
+    page.screenshot(path=f"{ARTIFACT_DIR}/sms-composer.png", full_page=True)
