@@ -8,6 +8,7 @@ from .config import ConfigError
 from .contacts.consent import change_consent
 from .contacts.timeline import TimelineEntry
 from .db import db
+from .documents import DocumentError, render_pdf
 from .events import Event, record_event, track
 from .hookspecs import hookimpl
 from .inbound import record_inbound
@@ -21,9 +22,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "ConfigError", "Contact", "create_app",
-    "csrf_exempt", "DashboardPanel", "db", "enqueue", "Estimate", "Event", "EventRecord", "Field", "get_queue",
-    "get_redis", "hookimpl", "InboundMessage", "MenuItem", "Message", "OutgoingMessage", "page_of",
+    "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event", "EventRecord", "Field",
+    "get_queue", "get_redis", "hookimpl", "InboundMessage", "MenuItem", "Message", "OutgoingMessage", "page_of",
     "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit", "record_event", "record_inbound",
-    "register_api_blueprint", "require_role", "SegmentFilter", "SendResult", "TimelineEntry", "track", "utcnow",
-    "__version__",
+    "register_api_blueprint", "render_pdf", "require_role", "SegmentFilter", "SendResult", "TimelineEntry", "track",
+    "utcnow", "__version__",
 ]

@@ -18,6 +18,9 @@ FILES = (
     ("htmx.org", "LICENSE", "htmx.LICENSE.txt"),
     ("vazirmatn", "fonts/webfonts/Vazirmatn[wght].woff2", "vazirmatn/Vazirmatn-Variable.woff2"),
     ("vazirmatn", "OFL.txt", "vazirmatn/OFL.txt"),
+    # Static instances for PDFs (chapar.documents): WeasyPrint does not vary a variable font's weight.
+    ("vazirmatn", "fonts/ttf/Vazirmatn-Regular.ttf", "vazirmatn/Vazirmatn-Regular.ttf"),
+    ("vazirmatn", "fonts/ttf/Vazirmatn-Bold.ttf", "vazirmatn/Vazirmatn-Bold.ttf"),
 )
 
 
