@@ -30,13 +30,17 @@ import time
 import timeit
 
 sys.path.insert(0, str(BENCH.parent / "tests"))
-from chapar_process import chapar_env, free_port
-from sending_processes import Processes, wait_for
+from chapar_process import free_port
+from sending_processes import wait_for
 
 _spec = importlib.util.spec_from_file_location("bench_send", BENCH / "send.py")
 _send = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_send)
 Scratch, machine = _send.Scratch, _send.machine
+_spec = importlib.util.spec_from_file_location("bench_channel_run", BENCH / "channel_run.py")
+_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_run)
+add_people, close_app, open_app, timed_send = _run.add_people, _run.close_app, _run.open_app, _run.timed_send
 
 PARAGRAPH = ("<p>Our spring collection has arrived: linen shirts, light jackets and sandals for the warm days "
              "ahead. <a href=\"https://shop.example/spring\">See what is new</a>.</p>")
@@ -80,70 +84,32 @@ def _answers(port):
 
 
 def prepare(scratch, size, port):
-    from chapar import create_app
     from chapar.campaigns import save_campaign
-    from chapar.db import db
-    from chapar.models import Contact
     from chapar.programs import save_program
-    from chapar.schema import migrate
 
-    app = create_app({"HOME": str(scratch.home), "DATABASE_URL": scratch.database_url,
-                      "REDIS_URL": scratch.redis_url, "LOG_LEVEL": "WARNING"})
-    context = app.app_context()
-    context.push()
-    db.connect(reuse_if_open=True)
-    migrate()
+    context = open_app(scratch)
     from chapar_email.identities import SenderIdentity
 
     identity = SenderIdentity.create(name="Bench", host="127.0.0.1", port=port, security="none",
                                      from_name="Bench Shop", from_address="news@shop.example", max_connections=4)
-    rows = [{"first_name": f"Person{i}", "last_name": "Bench", "email": f"person{i}@example.test",
-             "consent_email": "subscribed"} for i in range(size)]
-    with db.atomic():
-        for start in range(0, size, 1000):
-            Contact.insert_many(rows[start:start + 1000]).execute()
-    ids = [c.id for c in Contact.select(Contact.id)]
-    program = save_program({"name": "Spring", "channel": "email", "provider": str(identity.id), "variants": CONTENT, "tracking": True,
-                            "audience": {"include": [], "exclude": [], "contacts": ids}},
+    ids = add_people([{"first_name": f"Person{i}", "last_name": "Bench", "email": f"person{i}@example.test",
+                       "consent_email": "subscribed"} for i in range(size)])
+    program = save_program({"name": "Spring", "channel": "email", "provider": str(identity.id), "variants": CONTENT,
+                            "tracking": True, "audience": {"include": [], "exclude": [], "contacts": ids}},
                            campaign=save_campaign({"name": "Bench"}))
     assert program.status == "ready", program.status
     return context, program
 
 
 def run_case(size, worker_count, port, workdir):
-    from chapar.db import db
-    from chapar.models import Message, Program
-    from chapar.programs import launch
-    from chapar.queue import get_redis
-    from rq import Worker
-
     scratch = Scratch("sqlite", workdir)
-    context = workers = None
+    context = None
     try:
         context, program = prepare(scratch, size, port)
-        env = chapar_env(scratch.home, DATABASE_URL=scratch.database_url, REDIS_URL=scratch.redis_url,
-                         PUBLIC_URL="https://chapar.example")
-        workers = Processes(env, scratch.home / "logs")
-        for n in range(worker_count):
-            workers.start_worker(f"bench-{n + 1}")
-        wait_for(lambda: len(Worker.all(connection=get_redis())) >= worker_count, 60, "the workers listen")
-        time.sleep(1)
-        started = time.perf_counter()
-        assert launch(program).queued == size
-        wait_for(lambda: Program.select(Program.status).where(Program.id == program.id).scalar() == "sent",
-                 3600, "the program is sent", every=0.05)
-        seconds = time.perf_counter() - started
-        sent = Message.select().where((Message.program == program) & (Message.status == "sent")).count()
-        assert sent == size, f"{sent} of {size} sent; see {scratch.home / 'logs'}"
-        return size / seconds
+        return timed_send(scratch, program, size, worker_count, PUBLIC_URL="https://chapar.example")
     finally:
-        if workers:
-            workers.stop_all()
-            workers.close()
         if context:
-            if not db.is_closed():
-                db.close()
-            context.pop()
+            close_app(context)
         scratch.close()
 
 

@@ -4,4 +4,4 @@ WeasyPrint is imported on first use, not with `chapar`: it loads Pango, which ev
 worker process would otherwise pay for."""
 from .render import FONT_FACES, DocumentError, render_pdf
 
-__all__ = ["DocumentError", "FONT_FACES", "render_pdf"]
+__all__ = ["FONT_FACES", "DocumentError", "render_pdf"]

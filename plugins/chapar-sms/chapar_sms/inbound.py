@@ -21,7 +21,7 @@ ACTIONS = {
 
 
 def _settings():
-    from chapar.channels import channel_settings  # noqa: PLC0415  the saved keyword lists and replies
+    from chapar import channel_settings  # the saved keyword lists and replies
 
     return channel_settings("sms")
 
