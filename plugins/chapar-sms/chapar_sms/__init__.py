@@ -7,4 +7,4 @@ a provider kind (Kannel, SMPP, generic HTTP, or one another plugin adds through 
 from .providers.base import ProviderError, SmsProvider, Submission
 from .providers.registry import hookimpl
 
-__all__ = ["hookimpl", "ProviderError", "SmsProvider", "Submission"]
+__all__ = ["ProviderError", "SmsProvider", "Submission", "hookimpl"]

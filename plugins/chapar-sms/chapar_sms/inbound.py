@@ -8,7 +8,7 @@ from chapar import Contact, Message, Program, change_consent, record_event, reco
 
 from . import encoding, keywords, numbers
 from .providers.base import ProviderError, Submission
-from .settings import keyword_list
+from .settings import DEFAULT_KEYWORDS, keyword_list
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def received(gateway, sender, text, *, recipient="", provider_id="", data=None):
         number = str(sender or "").strip()
     message = last_message_to(number, settings.get("reply_window_days") or 7)
     contact = contact_for(number, region, message)
-    action = keywords.match(text, {kind: keyword_list(settings.get(words))
+    # Blank lists fall back to the defaults: opting out by STOP must always work.
+    action = keywords.match(text, {kind: keyword_list(settings.get(words) or DEFAULT_KEYWORDS[words])
                                    for kind, (_status, words, _reply) in ACTIONS.items()})
     details = dict(data or {}, gateway=gateway.name)
     if action:

@@ -1,13 +1,91 @@
-"""E.164 normalisation (to be written)."""
+"""Phone numbers: E.164 normalisation with a default region, which numbers can take an SMS, and the
+ways a contact's mobile may be stored (to match a received message's sender).
+
+People type numbers every way: Persian (۰۹۱۲…) or Arabic-Indic (٠٩١٢…) digits, spaces, dashes,
+parentheses, a leading 0 (national), a 00 or + prefix, or the country code without either
+(gateways often report senders as 98912…).
+
+Which numbers get an SMS: MOBILE and FIXED_LINE_OR_MOBILE (countries such as the US do not tell
+the two apart) and PERSONAL_NUMBER; landlines, VoIP, pagers, toll-free, premium and the like are
+skipped as "not_mobile" (most cannot receive SMS, and a gateway charges for them anyway).
+"""
+import re
+import unicodedata
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+SMS_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE,
+                       PhoneNumberType.PERSONAL_NUMBER})
+SEPARATORS = re.compile(r"[\s\-().\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069/]+")
+
+
+def _ascii_digits(raw):
+    """`raw` with every decimal digit (Persian, Arabic-Indic…) as ASCII and separators removed."""
+    text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in str(raw or ""))
+    return SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _parse(raw, region):
+    text = _ascii_digits(raw)
+    if text.startswith("00"):
+        text = "+" + text[2:]  # the international prefix almost everywhere, whatever the region
+    if not re.fullmatch(r"\+?\d{3,17}", text):
+        raise ValueError("invalid_address")
+    tries = [text] if text.startswith("+") else [text, "+" + text]
+    for candidate in tries:
+        try:
+            number = phonenumbers.parse(candidate, (region or "").upper() or None)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
+    raise ValueError("invalid_address")
 
 
 def normalize(raw, region):
-    return raw
+    """The E.164 form ("+989121234567") of `raw`, read in `region` (two letters) when it has no
+    country code; ValueError("invalid_address") when it is no valid number."""
+    return phonenumbers.format_number(_parse(raw, region), PhoneNumberFormat.E164)
 
 
 def for_sending(raw, region):
-    return raw, ""
+    """(E.164, "") for a number that can take an SMS; (raw, "invalid_address") for one that is not
+    a number; (E.164, "not_mobile") for a landline or another kind that cannot."""
+    try:
+        number = _parse(raw, region)
+    except ValueError:
+        return raw, "invalid_address"
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if phonenumbers.number_type(number) not in SMS_TYPES:
+        return e164, "not_mobile"
+    return e164, ""
 
 
 def spellings(number, region):
-    return [number]
+    """The ways a contact's mobile may be stored for `number`: +989121234567, 989121234567,
+    00989121234567, +98 912 123 4567, and, for a number of `region`, 09121234567 and 9121234567.
+    Just [number] when it is no valid number."""
+    try:
+        parsed = _parse(number, region)
+    except ValueError:
+        return [number]
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    forms = [e164, e164[1:], "00" + e164[1:], phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)]
+    if not region or phonenumbers.region_code_for_number(parsed) == region.upper():
+        forms += [_national(parsed), phonenumbers.national_significant_number(parsed)]
+    return list(dict.fromkeys(forms))
+
+
+def national(number):
+    """The national spelling of an E.164 number, digits only ("09121234567" for +989121234567); ""
+    when it is no valid number."""
+    try:
+        parsed = _parse(number, "")
+    except ValueError:
+        return ""
+    return _national(parsed)
+
+
+def _national(parsed):
+    return re.sub(r"\D", "", phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL))

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 DEFAULT_OPT_OUT = "STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, لغو, توقف"
 DEFAULT_OPT_IN = "START, UNSTOP, شروع"
 DEFAULT_HELP = "HELP, INFO, راهنما"
+DEFAULT_KEYWORDS = {"opt_out_keywords": DEFAULT_OPT_OUT, "opt_in_keywords": DEFAULT_OPT_IN, "help_keywords": DEFAULT_HELP}
 
 SETTINGS_FIELDS = (
     Field("public_url", _l("Public address of Chapar"), kind="url",

@@ -28,12 +28,20 @@ def sms_app(sms_plugin, app):
 
     migrate()
     with app.app_context():
-        assert save_channel_settings("sms", {"public_url": PUBLIC_URL, "default_region": "IR"}) == {}
+        assert save_channel_settings("sms", sms_settings()) == {}
     yield app
     from chapar_sms.providers import registry
 
     for gateway_id in list(registry._instances):
         registry.forget(gateway_id)
+
+
+def sms_settings(**changes):
+    """The channel's settings as an admin who kept every default would save them, with `changes`."""
+    from chapar_sms.settings import SETTINGS_FIELDS
+
+    values = {field.name: field.default for field in SETTINGS_FIELDS}
+    return {**values, "public_url": PUBLIC_URL, "default_region": "IR", **changes}
 
 
 def make_gateway(kind, settings=None, **fields):

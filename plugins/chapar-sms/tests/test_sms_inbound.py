@@ -6,14 +6,14 @@ import pytest
 from chapar import Contact, InboundMessage, Message, utcnow
 from chapar.channels import save_channel_settings
 from chapar.models import ConsentRecord
-from sms_support import PUBLIC_URL, add_mobiles, e164, make_gateway, sms_app, sms_plugin, sms_program  # noqa: F401
+from sms_support import add_mobiles, e164, make_gateway, sms_app, sms_plugin, sms_program, sms_settings  # noqa: F401
 
 
 @pytest.fixture
 def quiet(sms_app):
     """Keyword replies switched off: these tests are about matching and consent, not the gateway."""
-    assert save_channel_settings("sms", {"public_url": PUBLIC_URL, "default_region": "IR", "opt_out_reply": "",
-                                         "opt_in_reply": "", "help_reply": "", "reply_window_days": "3"}) == {}
+    assert save_channel_settings("sms", sms_settings(opt_out_reply="", opt_in_reply="", help_reply="",
+                                                     reply_window_days="3")) == {}
     return make_gateway("http", {"url": "http://127.0.0.1:9/unused"})
 
 
