@@ -166,3 +166,18 @@ def test_receipts_move_messages_on_and_a_fast_receipt_is_not_overwritten(app, ma
     assert str(actual_cost(program)) == "1.50"  # the provider took all three: all are paid for
     record_event("delivered", message=second.id)  # a late receipt never un-bounces a message
     assert Message.get_by_id(second.id).status == "bounced"
+
+
+def test_a_cost_per_piece_such_as_postage_is_estimated_and_charged_on_every_message(app, make_program, monkeypatch):
+    from decimal import Decimal
+
+    from chapar.channels import get_channel
+    from chapar.programs import estimate
+
+    monkeypatch.setattr(fixture_channel.RecordingChannel, "cost_per_piece", lambda self, settings: "0.75")
+    program = make_program(contacts=add_contacts(4), cost_per_unit="0.10", fixed_cost="2")
+    assert estimate(program, get_channel("fixture")).cost == Decimal("5.40")  # 4 × (0.10 + 0.75) + 2
+    launch(program)
+    run_worker(app)
+    assert {m.cost for m in Message.select().where(Message.program == program)} == {Decimal("0.85")}
+    assert actual_cost(Program.get_by_id(program.id)) == Decimal("5.40")

@@ -113,6 +113,11 @@ class Channel:
         this, so two spellings of one number reach the person once."""
         return address, ""
 
+    def cost_per_piece(self, settings):
+        """What every message costs besides its units × the program's cost per unit: postage for a
+        printed letter. A number; 0 by default."""
+        return 0
+
     def validate_content(self, content):
         """Extra checks on the composer's values: {field: message}; the core checks required,
         length and merge-tag syntax itself."""

@@ -16,12 +16,13 @@ class CostEstimate:
     recipients: int
     units_per_message: float
     total_units: int
-    cost: Decimal  # units × cost per unit + the fixed cost
+    cost: Decimal  # units × cost per unit + recipients × cost per piece (postage) + the fixed cost
     warnings: tuple = ()
 
 
 def estimate(program, channel, recipients=None):
     """CostEstimate for `program` as it stands (recipients: the audience size if already known)."""
+    from ..channels import channel_settings
     from ..sending.render import sample_estimates  # rendering needs the templating sandbox
     from .audience import summary
 
@@ -31,7 +32,9 @@ def estimate(program, channel, recipients=None):
     per_message = (sum(e.units for e in estimates) / len(estimates)) if estimates else 1.0
     warnings = tuple(dict.fromkeys(w for e in estimates for w in e.warnings))
     total_units = round(per_message * recipients)
-    cost = Decimal(total_units) * Decimal(program.cost_per_unit or 0) + Decimal(program.fixed_cost or 0)
+    per_piece = Decimal(str(channel.cost_per_piece(channel_settings(channel.identifier)) or 0))
+    cost = (Decimal(total_units) * Decimal(program.cost_per_unit or 0) + per_piece * recipients
+            + Decimal(program.fixed_cost or 0))
     return CostEstimate(recipients, per_message, total_units, cost.quantize(CENT), warnings)
 
 

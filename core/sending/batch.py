@@ -35,6 +35,7 @@ class BatchSender:
         self.ids = list(message_ids)
         self.channel = get_channel(program.channel)
         self.settings = channel_settings(self.channel.identifier)
+        self.per_piece = self.channel.cost_per_piece(self.settings)
         config = current_app.config["CHAPAR"]
         self.lease = config.SEND_LEASE_SECONDS
         self.max_attempts = config.SEND_MAX_ATTEMPTS
@@ -107,7 +108,7 @@ class BatchSender:
         batch = [o for o in outgoing if o.id in handed]
         results.extend(self._call_channel(batch))
         outcome, next_at = claims.apply_results(self.token, results, units, self.program.cost_per_unit, attempts,
-                                                self.max_attempts)
+                                                self.max_attempts, self.per_piece)
         if outcome["transient"]:
             try:
                 enqueue_ids(self.program, outcome["transient"], at=next_at)

@@ -80,9 +80,10 @@ LET_GO = '"lease_token" = \'\', "lease_until" = NULL'
 MINE = 'WHERE "id" = ? AND "lease_token" = ? AND "lease_token" <> \'\''
 
 
-def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
+def apply_results(token, results, units, cost_per_unit, attempts, max_attempts, per_piece=0):
     """Write SendResults for messages held under `token`; returns {outcome: [ids]} and the
-    transient ones' next attempt time (for a retry job)."""
+    transient ones' next attempt time (for a retry job). An accepted message costs its units ×
+    `cost_per_unit`, plus `per_piece` (postage: Channel.cost_per_piece)."""
     now = utcnow()
     sent, failed, retry = [], [], []
     outcome_ids = {"accepted": [], "permanent": [], "transient": [], "gave_up": [], "uncertain": []}
@@ -90,7 +91,7 @@ def apply_results(token, results, units, cost_per_unit, attempts, max_attempts):
     for result in results:
         if result.outcome == "accepted":
             used = result.units if result.units is not None else units.get(result.message_id, 1)
-            cost = Decimal(used) * Decimal(cost_per_unit or 0)
+            cost = Decimal(used) * Decimal(cost_per_unit or 0) + Decimal(per_piece or 0)
             sent.append((result.provider_id[:200], used, str(cost), now, now, result.message_id, token))
             outcome_ids["accepted"].append(result.message_id)
         elif result.outcome == "transient" and attempts.get(result.message_id, 1) < max_attempts:
