@@ -159,8 +159,9 @@ def poll_mailbox(mailbox):
         _ok((typ, data), "SEARCH")
         uids = (data[0] or b"").split()[:MAX_PER_POLL]
         can_move = b"MOVE" in _capabilities(conn)
+        sizes = _sizes(conn, uids)
         for uid in uids:
-            kind = _one(conn, mailbox, uid, can_move, processed)
+            kind = _one(conn, mailbox, uid, can_move, processed, sizes.get(uid))
             counts[kind] = counts.get(kind, 0) + 1
         if not can_move and uids:
             conn.expunge()
@@ -174,8 +175,27 @@ def poll_mailbox(mailbox):
     return counts
 
 
-def _one(conn, mailbox, uid, can_move, processed):
+_SIZE_ITEM = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
+
+
+def _sizes(conn, uids):
+    """{uid: size in bytes} of the mails `uids`, in one FETCH, so an oversized mail is never downloaded."""
+    if not uids:
+        return {}
+    typ, data = conn.uid("FETCH", b",".join(uids), "(RFC822.SIZE)")
+    sizes = {}
+    for item in data or () if typ == "OK" else ():
+        match = _SIZE_ITEM.search(item[0] if isinstance(item, tuple) else item or b"")
+        if match:
+            uid, size = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            sizes[uid] = int(size)
+    return sizes
+
+
+def _one(conn, mailbox, uid, can_move, processed, size=None):
     """Handle one mail; returns what it was ("error" when handling failed)."""
+    if size is not None and size > MAX_MAIL_BYTES:  # not fetched: anyone can send a huge mail here
+        return _skip(conn, mailbox, uid, handling.Outcome("unknown", False, None, f"too large ({size} bytes)"))
     typ, data = conn.uid("FETCH", uid, "(RFC822.SIZE BODY.PEEK[])")
     raw = next((part[1] for part in data or () if isinstance(part, tuple)), None)
     if typ != "OK" or raw is None:
@@ -189,21 +209,35 @@ def _one(conn, mailbox, uid, can_move, processed):
     if len(raw) > MAX_MAIL_BYTES:
         outcome = handling.Outcome("unknown", False, None, f"too large ({len(raw)} bytes)")
     else:
-        msg = email.message_from_bytes(raw, policy=policy.compat32)
         try:
-            with db.atomic():
-                outcome = handling.handle(msg)
+            outcome = _handled(raw)
         except Exception:
-            log.exception("mailbox %s: handling uid %s (%s) failed; left in place", mailbox.key, uid.decode(),
-                          msg.get("Message-ID", "no Message-ID"))
+            log.exception("mailbox %s: handling uid %s failed; left in place", mailbox.key, uid.decode())
             return "error"
-    if outcome.handled:
-        redis.set(done_key, outcome.kind, ex=HANDLED_TTL)
-        _move(conn, uid, processed, can_move)
-    else:
-        conn.uid("STORE", uid, "+FLAGS", f"({SKIPPED_KEYWORD})")
-        log.warning("mailbox %s: left uid %s in place: %s", mailbox.key, uid.decode(), outcome.detail)
+    if not outcome.handled:
+        return _skip(conn, mailbox, uid, outcome)
+    redis.set(done_key, outcome.kind, ex=HANDLED_TTL)
+    _move(conn, uid, processed, can_move)
     return outcome.kind
+
+
+def _skip(conn, mailbox, uid, outcome):
+    """Leave a mail where it is, flagged so no poll reads it again, and say why."""
+    conn.uid("STORE", uid, "+FLAGS", f"({SKIPPED_KEYWORD})")
+    log.warning("mailbox %s: left uid %s in place: %s", mailbox.key, uid.decode(), outcome.detail)
+    return outcome.kind
+
+
+def _handled(raw):
+    """handling.handle of one raw mail, in one transaction. Anyone can send mail here: one whose
+    MIME parts nest thousands deep (RecursionError in the parser or a walk) is not ours and is left
+    skipped, instead of failing every poll and holding up the mail behind it."""
+    try:
+        msg = email.message_from_bytes(raw, policy=policy.compat32)
+        with db.atomic():
+            return handling.handle(msg)
+    except RecursionError:
+        return handling.Outcome("unknown", False, None, "MIME parts nested too deep to read")
 
 
 def _move(conn, uid, folder, can_move):

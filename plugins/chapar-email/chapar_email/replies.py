@@ -55,11 +55,16 @@ def replied_message_id(msg):
     token = verp.tagged_message_id(recipients, kinds=("reply",))
     if token is not None:
         return token
-    in_reply_to = verp.header_message_ids(msg.get("In-Reply-To", ""))
+    in_reply_to = _quoted_ids(msg.get("In-Reply-To", ""))
     if in_reply_to:
         return in_reply_to[0]
-    references = verp.header_message_ids(msg.get("References", ""))
+    references = _quoted_ids(msg.get("References", ""))
     return references[-1] if references else None
+
+
+def _quoted_ids(header):
+    # Signed Message-IDs (verp.message_id_local) when the header has any, else the older unsigned ones.
+    return verp.signed_message_ids(header) or verp.header_message_ids(header)
 
 
 # Where the address a mail was sent to shows: the header the sender wrote, and the ones mail

@@ -93,11 +93,15 @@ def rewrite_links(html, message_id, *, track=True, utm=None, base_url=None):
 
 def store_links(rows):
     """Keep the links of sent emails: `rows` are (message id, index, url). A retried message
-    writes the same rows again, which are ignored."""
+    writes the same rows again. A row already there is overwritten, not kept: SQLite gives a
+    deleted program's last message ids to new messages, and their clicks must lead to their own
+    links, not to the links the deleted emails had."""
     rows = [{"message_id": m, "index": i, "url": u} for m, i, u in rows]
     with db.atomic():
         for start in range(0, len(rows), 500):
-            ClickLink.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
+            (ClickLink.insert_many(rows[start:start + 500])
+             .on_conflict(conflict_target=(ClickLink.message_id, ClickLink.index), preserve=(ClickLink.url,))
+             .execute())
 
 
 def link_of(message_id, index):

@@ -19,13 +19,9 @@ from .tracking import link_of
 log = logging.getLogger("chapar_email.tracking")
 tracking_pages = Blueprint("chapar_email_tracking", __name__, url_prefix="/t", template_folder="templates")
 tracking_pages.record_once(add_translations)
+limits.protect(tracking_pages, "tracking")
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1x1 transparent GIF
 NO_STORE = "no-store, no-cache, must-revalidate, max-age=0, private"
-
-
-@tracking_pages.before_request
-def _limit():
-    limits.guard("tracking")
 
 
 def _record(name, facts, **properties):

@@ -27,13 +27,9 @@ except ImportError:  # a core older than issue #5 does not export it
 
 unsubscribe_pages = Blueprint("chapar_email_unsubscribe", __name__, url_prefix="/u", template_folder="templates")
 unsubscribe_pages.record_once(add_translations)
+limits.protect(unsubscribe_pages, "unsubscribe")
 METHOD = "unsubscribe_link"
 NO_STORE = "no-store"
-
-
-@unsubscribe_pages.before_request
-def _limit():
-    limits.guard("unsubscribe")
 
 
 class Subscription:
@@ -42,10 +38,17 @@ class Subscription:
     def __init__(self, message_id, contact_id):
         self.message_id = message_id
         self.facts = message_facts(message_id)
-        # A merge moves a message to the surviving contact: follow it. A deleted message keeps
-        # its token valid (the person still wants out), with the contact the token names.
-        if self.facts is not None and self.facts.contact_id is not None:
-            contact_id = self.facts.contact_id
+        # A deleted message keeps its token valid (the person still wants out), with the contact
+        # the token names.
+        if self.facts is not None and self.facts.contact_id != contact_id:
+            if self.facts.contact_id is None:
+                # The token's contact was deleted or merged away (its messages keep no contact).
+                # Its id may since have gone to someone else (SQLite reuses the highest id).
+                contact_id = None
+            else:
+                # The message id was reused for another person's message after a delete (SQLite):
+                # that message and its contact are none of this token's business.
+                self.facts = None
         self.contact = find_contact(contact_id)
 
     @property

@@ -8,7 +8,9 @@
 - Reply-to token: `reply+<message id>-<mac>@<domain>`, for identities that want replies routed
   to the polled mailbox with the message named in the address.
 - Message-ID: `<chapar-<message id>@<domain>>` (mime.message_id); replies quote it in
-  In-Reply-To / References and DSNs in the returned headers.
+  In-Reply-To / References and DSNs in the returned headers. Ids are sequential, so anyone can
+  quote one: the signed form `<chapar-<id>.<mac>@<domain>>` (message_id_local) can be trusted
+  like the return path; the unsigned one only with other evidence (the failed recipient).
 
 The MAC (HMAC-SHA256 with the app's secret key, 10 lowercase hex digits) keeps anyone from
 bouncing or answering messages by guessing ids: a forged bounce to `bounces+123-0000000000@…`
@@ -24,6 +26,8 @@ MAC_LENGTH = 10
 _TAGGED = re.compile(rf"(?P<local>[A-Za-z0-9._=-]{{1,64}})\+(?P<id>\d{{1,18}})-(?P<mac>[0-9a-f]{{{MAC_LENGTH}}})@",
                      re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<?chapar-(?P<id>\d{1,18})@[^>\s]+>?", re.IGNORECASE)
+_SIGNED_MESSAGE_ID = re.compile(rf"<?chapar-(?P<id>\d{{1,18}})\.(?P<mac>[0-9a-f]{{{MAC_LENGTH}}})@[^>\s]+>?",
+                                re.IGNORECASE)
 
 
 def _mac(kind, message_id, key=None):
@@ -68,3 +72,14 @@ def tagged_message_id(text, kinds=("bounces", "reply")):
 def header_message_ids(text):
     """Message ids of every <chapar-<id>@…> Message-ID in `text` (In-Reply-To, References…), in order."""
     return [int(m.group("id")) for m in _MESSAGE_ID.finditer(text or "")]
+
+
+def message_id_local(message_id):
+    """`chapar-<id>.<mac>`: the local part of a Message-ID that proves which message it names."""
+    return f"chapar-{int(message_id)}.{_mac('message-id', int(message_id))}"
+
+
+def signed_message_ids(text):
+    """Message ids of every correctly signed <chapar-<id>.<mac>@…> Message-ID in `text`, in order."""
+    return [int(m.group("id")) for m in _SIGNED_MESSAGE_ID.finditer(text or "")
+            if hmac.compare_digest(m.group("mac").lower(), _mac("message-id", int(m.group("id"))))]

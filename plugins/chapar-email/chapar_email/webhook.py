@@ -8,29 +8,37 @@ body is JSON, one report or a list of up to 100:
 
 The shared secret (CHAPAR_EMAIL_WEBHOOK_SECRET) comes in `Authorization: Bearer <secret>` or
 `X-Chapar-Webhook-Secret`, compared in constant time; with no secret configured the endpoint
-refuses everything. No cookies and no CSRF token: a provider has neither. Bodies over 64 KB are
-refused with 413 before they are read. A report for a message we do not know is logged and
+refuses everything; a client address that sends 20 wrong secrets in a minute (100 in an hour) gets
+429 for the rest of that window. No cookies and no CSRF token: a provider has neither. Bodies over
+64 KB are refused with 413 before they are read. A report for a message we do not know is logged and
 answered `ignored` with 200, so the provider does not retry it for days.
 """
 import hmac
+import json
 import logging
 import os
 import re
 
 from flask import Blueprint, abort, jsonify, request
 
-from chapar import csrf_exempt, db
+from chapar import csrf_exempt, db, rate_limit
 
-from . import core_access, handling, verp
+from . import core_access, handling, limits, verp
 
 log = logging.getLogger("chapar_email.webhook")
 
 MAX_BYTES = 64 * 1024
 MAX_REPORTS = 100
 TYPES = ("hard", "soft", "complaint")
+# Wrong secrets per client address; only refusals count, so a provider's volume is never limited.
+FAILED_SECRET_LIMIT = "20 per minute; 100 per hour"
+_OUR_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits a database id can hold (str.isdigit takes "²", "١")
 
 blueprint = Blueprint("chapar_email_webhook", __name__, url_prefix="/email/webhook")
 csrf_exempt(blueprint)
+rate_limit(FAILED_SECRET_LIMIT, deduct_when=lambda response: response.status_code == 403)(blueprint)
+# Capped before the core's request guard parses the JSON, so an unauthenticated body stays small.
+blueprint.url_value_preprocessor(limits.cap_body(MAX_BYTES))
 
 
 def _secret_ok():
@@ -51,11 +59,9 @@ def _body():
     data = request.get_data(cache=True)
     if len(data) > MAX_BYTES:
         abort(413)
-    import json
-
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[…]]]] nested too deep
         abort(400)
 
 
@@ -95,10 +101,11 @@ def _find(report):
     message sent to the address."""
     raw = str(report.get("message_id") or "").strip()
     number = None
-    if raw.isdigit():
+    if _OUR_ID.fullmatch(raw):
         number = int(raw)
     elif raw:
-        found = verp.header_message_ids(raw if "@" in raw else f"<{raw}@x>")
+        text = raw if "@" in raw else f"<{raw}@x>"
+        found = verp.signed_message_ids(text) or verp.header_message_ids(text)
         number = found[0] if found else None
     if number is not None:
         return core_access.message_summary(number)
