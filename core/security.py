@@ -85,12 +85,19 @@ def _has_body():
 
 
 def _contains_nul(value):
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
+    """Whether `value` (parsed JSON, a form value) holds a NUL anywhere; iterative, so a hostile
+    document nested thousands deep cannot exhaust the stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -109,8 +116,13 @@ def _nul_location():
     if any(_contains_nul(key) or _contains_nul(upload.filename or "")
            for key, upload in request.files.items(multi=True)):
         return "the uploaded files"
-    if request.is_json and _contains_nul(request.get_json(silent=True)):
-        return "the JSON body"
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # the json module recurses per level: [[[[… runs out of stack
+            _refuse("The JSON body is nested too deeply.")
+        if _contains_nul(body):
+            return "the JSON body"
     return None
 
 

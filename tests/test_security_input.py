@@ -52,6 +52,13 @@ def test_nul_in_json_is_refused_with_a_json_error(app, users, api_as, body):
     assert ApiToken.select().count() == 1  # only api_as's own
 
 
+@pytest.mark.parametrize("body", [b"[" * 20_000 + b"]" * 20_000, b'{"a":' * 5000 + b"1" + b"}" * 5000])
+def test_json_nested_too_deeply_is_a_clear_400_before_any_login(app, body):
+    response = app.test_client().post("/api/v1/tokens", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]["message"]
+
+
 def test_nul_in_an_api_query_is_refused_with_a_json_error(app, users, api_as):
     response = api_as("viewer").get("/api/v1/tokens?all=%00")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
