@@ -1,4 +1,5 @@
 """render_pdf: HTML to PDF with WeasyPrint, loading only Chapar's own assets (see fetcher.py)."""
+import atexit
 import functools
 import io
 import logging
@@ -51,4 +52,6 @@ def _fonts():
 
     font_config = FontConfiguration()
     fonts = CSS(string=FONT_FACES, base_url=ASSET_ORIGIN + "/", url_fetcher=OwnAssetsFetcher(), font_config=font_config)
+    # Dropped before interpreter shutdown: its __del__ needs Pango, which is gone by then.
+    atexit.register(_fonts.cache_clear)
     return font_config, fonts
