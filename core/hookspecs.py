@@ -35,6 +35,11 @@ def dashboard_panels(request, user):
 
 
 @hookspec
+def program_actions(program, user):
+    """Return a list of MenuItem: links shown with a program's buttons (a print batch, a report)."""
+
+
+@hookspec
 def extra_template_vars(template, request, user):
     """Return a dict of extra variables for rendering the template named `template`."""
 

@@ -28,7 +28,8 @@ ENTRY_POINT_GROUP = "chapar"
 # Modules inside Chapar that register through the hooks like any plugin, by plugin name.
 DEFAULT_PLUGINS = {"webui": "chapar.webui.plugin"}
 # What list-returning hooks must return: a list of these. Others return a dict or nothing.
-LIST_RESULTS = {"register_blueprints": Blueprint, "menu_items": MenuItem, "dashboard_panels": DashboardPanel,
+LIST_RESULTS = {"register_blueprints": Blueprint, "menu_items": MenuItem, "program_actions": MenuItem,
+                "dashboard_panels": DashboardPanel,
                 "register_segment_filters": SegmentFilter, "contact_timeline": TimelineEntry}
 DICT_RESULTS = {"extra_template_vars"}
 # Hooks whose items may be classes as well as instances of the kind.

@@ -129,3 +129,20 @@ def test_hook_periodic_runs_with_each_reconciler_pass_on_one_worker_at_a_time(fi
     assert fixture.calls_of("periodic") == [{}]
     assert reconcile_if_due(60) is None  # another worker's turn came too soon: nothing runs
     assert fixture.calls_of("periodic") == [{}]
+
+
+@pytest.mark.hook("program_actions")
+def test_hook_program_actions_add_links_to_a_programs_buttons_for_allowed_roles(fixture, client_as, users):
+    from chapar.campaigns import save_campaign
+    from chapar.programs import save_program
+
+    campaign = save_campaign({"name": "Spring", "budget": "10"}, actor=users["manager"])
+    program = save_program({"name": "Letters", "channel": "fixture",
+                            "variants": {"": {"subject": "Hi", "body": "Dear {{ contact.first_name }}"}}},
+                           campaign=campaign, actor=users["manager"])
+    viewer_page = client_as("viewer").get(f"/programs/{program.id}").get_data(as_text=True)
+    assert f'href="/fixture-plugin/?program={program.id}"' in viewer_page and "Fixture report of Letters" in viewer_page
+    assert "Fixture admin tool" not in viewer_page
+    assert "Fixture admin tool" in client_as("admin").get(f"/programs/{program.id}").get_data(as_text=True)
+    call = fixture.calls_of("program_actions")[-1]
+    assert call["program"].id == program.id and call["user"] == users["admin"]

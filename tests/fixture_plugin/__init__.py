@@ -63,6 +63,13 @@ def menu_items(request, user):
 
 
 @hookimpl
+def program_actions(program, user):
+    _record("program_actions", program=program, user=user)
+    return [MenuItem(label=f"Fixture report of {program.name}", href=f"/fixture-plugin/?program={program.id}"),
+            MenuItem(label="Fixture admin tool", href="/fixture-plugin/", roles=("admin",))]
+
+
+@hookimpl
 def dashboard_panels(request, user):
     _record("dashboard_panels", request=request, user=user)
     return [DashboardPanel(title="Fixture panel", html=Markup(f"<p>panel for {user.email}</p>"), order=50)]

@@ -13,6 +13,7 @@ from chapar.access import require_role
 from chapar.channels import UnknownChannel, get_channel
 from chapar.i18n import current_language, format_when, persian_digits
 from chapar.models import Message, Program, Segment
+from chapar.plugins import call_hook_flat
 from chapar.programs import actual_cost, audience_summary, estimate, progress
 from chapar.programs.costs import spent_units
 from chapar.programs.labels import (CONSENT_POLICY_LABELS, INBOUND_ACTION_LABELS, MESSAGE_STATUS_LABELS,
@@ -156,7 +157,15 @@ def program_show(program_id):
                   preview_url=endpoint_url("webui.program_preview", program_id=program.id)
                   if current_user.can("marketer") else None,
                   campaign_url=endpoint_url("webui.campaign_show", campaign_id=program.campaign_id),
-                  **context)
+                  plugin_actions=plugin_actions(program), **context)
+
+
+def plugin_actions(program):
+    """The links plugins add to this program's buttons (program_actions), for this user's role."""
+    user = current_user._get_current_object()
+    items = [item for item in call_hook_flat("program_actions", program=program, user=user)
+             if user.role in item.roles]
+    return sorted(items, key=lambda item: item.order)
 
 
 @blueprint.route("/programs/<id:program_id>/progress")
