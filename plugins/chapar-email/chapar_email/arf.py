@@ -3,7 +3,8 @@
 A feedback loop sends multipart/report; report-type=feedback-report with a human part, a
 message/feedback-report part (Feedback-Type, Original-Rcpt-To, …) and the original message or its
 headers. Providers redact the recipient more often than not, so the message is found the same
-ways as for bounces: the signed return path in the returned headers, or our Message-ID.
+ways as for bounces: the signed return path or our signed Message-ID in the returned headers,
+or an unsigned Message-ID (older mail) only when the report names the message's recipient.
 """
 from dataclasses import dataclass, field
 
@@ -16,7 +17,8 @@ class Complaint:
     recipient: str = ""
     user_agent: str = ""
     verp_id: int | None = None
-    header_ids: list = field(default_factory=list)
+    signed_ids: list = field(default_factory=list)  # trustworthy, like verp_id
+    header_ids: list = field(default_factory=list)  # unsigned: only with the recipient to check
 
 
 # "not-spam" is someone taking a complaint back: not a complaint. auth-failure reports are
@@ -37,10 +39,11 @@ def parse_complaint(msg):
     feedback_type = (report.get("feedback-type") or "abuse").strip().lower()
     if feedback_type in NOT_COMPLAINTS:
         return None
+    quoted = dsn.quoted_message_ids(msg)
     return Complaint(feedback_type=feedback_type,
                      recipient=dsn._address(report.get("original-rcpt-to", "")),
                      user_agent=report.get("user-agent", "")[:200],
-                     verp_id=_verp_id(msg), header_ids=dsn.quoted_message_ids(msg))
+                     verp_id=_verp_id(msg), signed_ids=quoted.signed, header_ids=quoted.unsigned)
 
 
 def _fields(part):

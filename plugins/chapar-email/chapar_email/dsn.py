@@ -3,9 +3,10 @@
 Reads RFC 3464 reports (multipart/report; report-type=delivery-status — Postfix, Exchange,
 Gmail today) and the plain-text shapes older or simpler servers still send (Exim's "Mail
 delivery failed", qmail's "failure notice", Gmail's "Delivery to the following recipient failed
-permanently"). The message is found by the signed VERP return path (trusted) or by our
-<chapar-<id>@…> Message-ID in the returned headers (checked against the failed recipient by
-the caller).
+permanently"). The message is found by the signed VERP return path or our signed
+<chapar-<id>.<mac>@…> Message-ID in the returned headers (both trusted), or by an unsigned
+<chapar-<id>@…> one (mail sent before Message-IDs were signed; checked against the failed
+recipient by the caller).
 
 Hard or soft: the enhanced status code decides (5.x.x hard, 4.x.x soft), then a basic SMTP code,
 then wording. Two 5.x.x codes are soft on purpose: 5.2.2 (mailbox full) clears up by itself, and
@@ -25,7 +26,8 @@ _BOUNCE_SUBJECTS = re.compile(
     r"|warning: message .* delayed|non[- ]?delivery", re.IGNORECASE)
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _BASIC = re.compile(r"\b([45])\d\d\b")
-_QUOTED_ID = re.compile(r"^message-id:\s*<chapar-(\d{1,18})@", re.IGNORECASE | re.MULTILINE)
+# A Message-ID line of ours in a returned copy, signed or not (verp.py tells them apart).
+_QUOTED_ID = re.compile(r"^message-id:\s*(<chapar-[0-9a-f.]{1,40}@[^>\s]+>?)", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"<?([A-Za-z0-9._%+\-=']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})>?")
 # Where plain-text bounces start quoting the original message.
 _ORIGINAL = re.compile(
@@ -50,7 +52,15 @@ class Bounce:
     reason: str = ""  # the server's words, shortened
     recipient: str = ""
     verp_id: int | None = None  # from the signed return path: trustworthy
-    header_ids: list = field(default_factory=list)  # from quoted Message-IDs: to be checked
+    signed_ids: list = field(default_factory=list)  # from quoted signed Message-IDs: trustworthy
+    header_ids: list = field(default_factory=list)  # from quoted unsigned Message-IDs: to be checked
+
+
+@dataclass
+class QuotedIds:
+    """Our message ids quoted in a report: `signed` ones prove the message, `unsigned` ones do not."""
+    signed: list = field(default_factory=list)
+    unsigned: list = field(default_factory=list)
 
 
 def looks_like_bounce(msg):
@@ -81,13 +91,14 @@ def parse_bounce(msg):
         action = "delayed" if (not status.startswith("5") and SOFT_WORDS.search(head)) else "failed"
         reason = _first_problem_line(head)
         recipient = _failed_recipient(head, msg)
+    quoted = quoted_message_ids(msg)
+    found = {"recipient": recipient, "verp_id": _verp_id(msg), "signed_ids": quoted.signed,
+             "header_ids": quoted.unsigned}
     if action in ("delivered", "relayed", "expanded"):
-        return Bounce(action="delivered", hard=False, status=status, recipient=recipient,
-                      verp_id=_verp_id(msg), header_ids=quoted_message_ids(msg))
+        return Bounce(action="delivered", hard=False, status=status, **found)
     return Bounce(action="delayed" if action == "delayed" else "failed",
                   hard=action != "delayed" and is_hard(status, reason or text),
-                  status=status, reason=reason[:500], recipient=recipient,
-                  verp_id=_verp_id(msg), header_ids=quoted_message_ids(msg))
+                  status=status, reason=reason[:500], **found)
 
 
 def is_hard(status, text=""):
@@ -106,18 +117,21 @@ def is_hard(status, text=""):
 
 
 def quoted_message_ids(msg):
-    """Our message ids in the Message-ID headers the bounce quotes (never the bounce's own)."""
-    found = []
+    """QuotedIds: our message ids in the Message-ID headers a report quotes (never the report's
+    own), the correctly signed ones apart from the unsigned ones; a forged MAC is in neither."""
+    quoted = []
     for part in msg.walk():
         if part is msg and msg.is_multipart():
             continue
         kind = part.get_content_type()
         if part is not msg and part.get("Message-ID") and kind != "message/delivery-status":
-            found += verp.header_message_ids(part.get("Message-ID"))
+            quoted.append(str(part.get("Message-ID")))
         if kind in ("text/rfc822-headers", "text/plain", "message/rfc822-headers") or (
                 kind == "message/rfc822" and not part.is_multipart()):
-            found += [int(m) for m in _QUOTED_ID.findall(_text(part))]
-    return list(dict.fromkeys(found))
+            quoted += _QUOTED_ID.findall(_text(part))
+    text = " ".join(quoted)
+    return QuotedIds(signed=list(dict.fromkeys(verp.signed_message_ids(text))),
+                     unsigned=list(dict.fromkeys(verp.header_message_ids(text))))
 
 
 def _verp_id(msg):

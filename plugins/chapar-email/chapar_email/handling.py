@@ -5,13 +5,18 @@ or nothing we know.
 processed folder and leaves the rest where it was. The webhook (webhook.py) calls
 `apply_bounce` and `apply_complaint` directly.
 
-A bounce found only through a quoted Message-ID counts only when the failed recipient (if the
-bounce names one) is the message's address: Message-IDs are not signed, so anyone could quote
-one. The signed return path (verp.py) is trusted as it is.
+Which message a report is about (_match): the signed return path and signed Message-IDs
+(verp.py) are trusted as they are. An unsigned <chapar-<id>@…> Message-ID counts only when the
+report names a recipient and it is the message's address: ids are sequential, so anyone could
+quote a range of them and bounce or complain everyone. Mail we sent before Message-IDs were
+signed is still in flight for a while: its bounces almost always name the failed recipient, and
+replies come from it, so they still find their message; a complaint with the recipient redacted
+and no return path finds none (left in the inbox for a person).
 """
 import logging
 import os
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from chapar import record_event, record_inbound
 
@@ -21,6 +26,9 @@ from .unsubscribe import subscription, unsubscribe
 log = logging.getLogger("chapar_email.inbox")
 
 DEFAULT_SOFT_BOUNCE_LIMIT = 3
+# Quoted Message-IDs looked up per mail: a genuine report or reply quotes one or two, and each
+# costs a query, so a mail quoting thousands is not allowed to cost thousands.
+MAX_CANDIDATES = 10
 
 
 def soft_bounce_limit():
@@ -48,11 +56,11 @@ def handle(msg):
         return apply_unsubscribe_request(unsubscribe_tokens, msg.get("Message-ID", ""))
     complaint = arf.parse_complaint(msg)
     if complaint is not None:
-        return apply_complaint(_match(complaint.verp_id, complaint.header_ids, complaint.recipient),
-                               complaint.feedback_type, source="arf")
+        return apply_complaint(_match(complaint.verp_id, complaint.signed_ids, complaint.header_ids,
+                                      complaint.recipient), complaint.feedback_type, source="arf")
     bounce = dsn.parse_bounce(msg)
     if bounce is not None:
-        message = _match(bounce.verp_id, bounce.header_ids, bounce.recipient)
+        message = _match(bounce.verp_id, bounce.signed_ids, bounce.header_ids, bounce.recipient)
         if bounce.action == "delivered":
             return Outcome("delivered", True, message and message["id"], "a successful delivery notice")
         if bounce.action == "delayed":
@@ -64,11 +72,11 @@ def handle(msg):
         return apply_bounce(message, bounce.hard, bounce.reason or bounce.status, status=bounce.status, source="dsn")
     if replies.is_auto_reply(msg):
         # Out-of-office and other robots: not a person answering, so no InboundMessage.
-        found = replies.replied_message_id(msg)
-        return Outcome("auto_reply", found is not None, found, "an automatic reply")
+        message = _replied(msg, replies.replied_message_id(msg))
+        return Outcome("auto_reply", message is not None, message and message["id"], "an automatic reply")
     reply = replies.parse_reply(msg)
-    if reply is not None and reply.message_id is not None:
-        message = core_access.message_summary(reply.message_id)
+    if reply is not None:
+        message = _replied(msg, reply.message_id, reply.unsigned_ids)
         if message is not None:
             inbound = record_inbound("email", reply.sender, reply.body, subject=reply.subject,
                                      recipient=reply.recipient, provider_id=reply.provider_id,
@@ -77,16 +85,32 @@ def handle(msg):
     return Outcome("unknown", False, None, "neither a bounce, a complaint nor a reply to one of our messages")
 
 
-def _match(verp_id, header_ids, recipient=""):
-    """The Message a report is about: the signed return path, else a quoted Message-ID whose
-    address is the reported recipient."""
-    if verp_id is not None:
-        found = core_access.message_summary(verp_id)
+def _match(verp_id, signed_ids, unsigned_ids, recipient=""):
+    """The Message a report is about: the signed return path, else a signed Message-ID, else an
+    unsigned Message-ID (older mail) whose address is the recipient the report names."""
+    for candidate in ([verp_id] if verp_id is not None else []) + list(signed_ids)[:MAX_CANDIDATES]:
+        found = core_access.message_summary(candidate)
         if found is not None:
             return found
-    for candidate in header_ids:
+    if not recipient:  # an unsigned id alone proves nothing
+        return None
+    for candidate in list(unsigned_ids)[:MAX_CANDIDATES]:
         found = core_access.message_summary(candidate)
-        if found is not None and (not recipient or recipient.lower() == found["address"]):
+        if found is not None and recipient.lower() == found["address"]:
+            return found
+    return None
+
+
+def _replied(msg, proven_id, unsigned_ids=None):
+    """The Message a reply answers: the one the reply-to token or a signed Message-ID proves, else
+    one an unsigned Message-ID names, when the reply comes from (From or Reply-To) its address."""
+    if proven_id is not None:
+        return core_access.message_summary(proven_id)
+    unsigned_ids = replies.unsigned_message_ids(msg) if unsigned_ids is None else unsigned_ids
+    for header in ("From", "Reply-To"):
+        sender = parseaddr(str(msg.get(header) or ""))[1]
+        found = _match(None, (), unsigned_ids, sender) if sender else None
+        if found is not None:
             return found
     return None
 

@@ -11,14 +11,17 @@ library's strict parser and checks it against RFC 5322, 2045-2047, 2369 and 8058
 import base64
 import functools
 import secrets
+import threading
 from email.header import Header
 from email.utils import formataddr, formatdate
 from pathlib import Path
 
 import css_inline
+from flask import current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from . import verp
 from .identities import ascii_address
 from .text import html_to_text
 
@@ -60,8 +63,28 @@ def lay_out(html, language="", subject="", preheader="", unsubscribe=""):
 
 
 def message_id(message, domain):
-    """<chapar-{id}@{from domain}>: replies and bounces quote it, so they find the message."""
-    return f"<{message.idempotency_key}@{domain}>"
+    """<chapar-{id}.{mac}@{from domain}>: replies and bounces quote it, so they find the message,
+    and the MAC (verp.message_id_local) keeps anyone from naming a message by guessing its id.
+
+    The MAC needs the app's secret key; send.py's SMTP thread, which has no app context, asks
+    for the Message-ID (its provider id) of an email built moments before and gets it from
+    _recent_locals. Raises RuntimeError for a message never built in this process."""
+    if has_app_context():
+        local = verp.message_id_local(message.id)  # once per message: the build asks, the SMTP thread reads
+        with _recent_lock:
+            _recent_locals[message.id] = local
+            while len(_recent_locals) > _RECENT:
+                del _recent_locals[next(iter(_recent_locals))]  # the oldest
+    else:
+        local = _recent_locals.get(message.id)
+        if local is None:
+            raise RuntimeError(f"message {message.id}: its Message-ID is signed in an app context")
+    return f"<{local}@{domain}>"
+
+
+_RECENT = 1024  # a few batches; building threads add, the SMTP thread only reads
+_recent_locals = {}
+_recent_lock = threading.Lock()
 
 
 def encoded(value):

@@ -1,12 +1,14 @@
 """Replies: which of our messages a mail answers, and its text without the quoted original;
 and the unsubscribe requests sent to our List-Unsubscribe mailto address.
 
-Matched by the signed reply-to token (reply+<id>-<mac>@…) in the recipients, else by our
-<chapar-<id>@…> Message-ID in In-Reply-To, else in References (the newest first: a thread
-may quote several of our messages).
+Matched by the signed reply-to token (reply+<id>-<mac>@…) in the recipients, else by our signed
+<chapar-<id>.<mac>@…> Message-ID in In-Reply-To, else in References (the newest first: a thread
+may quote several of our messages). Unsigned <chapar-<id>@…> ones (mail sent before Message-IDs
+were signed) anyone could write: they are only candidates (Reply.unsigned_ids), which
+handling.py accepts when the reply comes from the message's own address.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr
 
@@ -30,6 +32,7 @@ class Reply:
     subject: str
     body: str
     provider_id: str  # the reply's own Message-ID
+    unsigned_ids: list = field(default_factory=list)  # unproven candidates when message_id is None
 
 
 def is_auto_reply(msg):
@@ -50,21 +53,24 @@ def _addresses(msg, headers):
 
 
 def replied_message_id(msg):
-    """Our message id this mail answers, or None."""
+    """Our message id this mail answers, proven by the reply-to token or a signed Message-ID, or None."""
     recipients = " ".join(_addresses(msg, ("To", "Cc", "Delivered-To", "X-Original-To")))
     token = verp.tagged_message_id(recipients, kinds=("reply",))
     if token is not None:
         return token
-    in_reply_to = _quoted_ids(msg.get("In-Reply-To", ""))
-    if in_reply_to:
-        return in_reply_to[0]
-    references = _quoted_ids(msg.get("References", ""))
-    return references[-1] if references else None
+    found = _quoted_ids(msg, verp.signed_message_ids)
+    return found[0] if found else None
 
 
-def _quoted_ids(header):
-    # Signed Message-IDs (verp.message_id_local) when the header has any, else the older unsigned ones.
-    return verp.signed_message_ids(header) or verp.header_message_ids(header)
+def unsigned_message_ids(msg):
+    """Our message ids in unsigned Message-IDs this mail quotes, the likeliest first: unproven."""
+    return _quoted_ids(msg, verp.header_message_ids)
+
+
+def _quoted_ids(msg, ids_in):
+    # In-Reply-To names the message answered; References the thread, oldest first.
+    return list(dict.fromkeys(ids_in(str(msg.get("In-Reply-To", "")))
+                              + ids_in(str(msg.get("References", "")))[::-1]))
 
 
 # Where the address a mail was sent to shows: the header the sender wrote, and the ones mail
@@ -90,7 +96,7 @@ def parse_reply(msg):
     recipient = parseaddr(msg.get("To") or "")[1]
     return Reply(message_id=replied_message_id(msg), sender=sender.lower(), recipient=recipient,
                  subject=_decoded(msg.get("Subject", ""))[:500], body=new_text(body_text(msg))[:MAX_BODY],
-                 provider_id=(msg.get("Message-ID") or "").strip()[:200])
+                 provider_id=(msg.get("Message-ID") or "").strip()[:200], unsigned_ids=unsigned_message_ids(msg))
 
 
 def body_text(msg):

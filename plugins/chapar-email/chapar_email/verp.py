@@ -7,15 +7,17 @@
   Exim local_part_suffix, dovecot, Gmail and Microsoft 365 all do).
 - Reply-to token: `reply+<message id>-<mac>@<domain>`, for identities that want replies routed
   to the polled mailbox with the message named in the address.
-- Message-ID: `<chapar-<message id>@<domain>>` (mime.message_id); replies quote it in
-  In-Reply-To / References and DSNs in the returned headers. Ids are sequential, so anyone can
-  quote one: the signed form `<chapar-<id>.<mac>@<domain>>` (message_id_local) can be trusted
-  like the return path; the unsigned one only with other evidence (the failed recipient).
+- Message-ID: `<chapar-<message id>.<mac>@<domain>>` (mime.message_id, message_id_local);
+  replies quote it in In-Reply-To / References and DSNs in the returned headers, and it is
+  trusted like the return path. Mail sent before it was signed carries `<chapar-<id>@<domain>>`:
+  ids are sequential, so anyone can quote one, and it counts only with other evidence (a
+  bounce's failed recipient, a reply's sender: handling.py).
 
 The MAC (HMAC-SHA256 with the app's secret key, 10 lowercase hex digits) keeps anyone from
 bouncing or answering messages by guessing ids: a forged bounce to `bounces+123-0000000000@…`
 matches nothing. Lowercase hex, because some MTAs lowercase local parts.
 """
+import functools
 import hashlib
 import hmac
 import re
@@ -30,12 +32,17 @@ _SIGNED_MESSAGE_ID = re.compile(rf"<?chapar-(?P<id>\d{{1,18}})\.(?P<mac>[0-9a-f]
                                 re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8)
+def _keyed(key):
+    """HMAC-SHA256 keyed with `key`, nothing fed yet: copying it skips hashing the key for every MAC
+    (several per email). Keyed by the secret itself, so a rotated SECRET_KEY gets its own."""
+    return hmac.new(key.encode() if isinstance(key, str) else key, digestmod=hashlib.sha256)
+
+
 def _mac(kind, message_id, key=None):
-    key = key if key is not None else current_app.secret_key
-    if isinstance(key, str):
-        key = key.encode()
-    digest = hmac.new(key, f"chapar-email-{kind}:{message_id}".encode(), hashlib.sha256).hexdigest()
-    return digest[:MAC_LENGTH]
+    mac = _keyed(key if key is not None else current_app.secret_key).copy()
+    mac.update(f"chapar-email-{kind}:{message_id}".encode())
+    return mac.hexdigest()[:MAC_LENGTH]
 
 
 def tag(address, message_id, kind="bounces"):
@@ -74,9 +81,10 @@ def header_message_ids(text):
     return [int(m.group("id")) for m in _MESSAGE_ID.finditer(text or "")]
 
 
-def message_id_local(message_id):
-    """`chapar-<id>.<mac>`: the local part of a Message-ID that proves which message it names."""
-    return f"chapar-{int(message_id)}.{_mac('message-id', int(message_id))}"
+def message_id_local(message_id, key=None):
+    """`chapar-<id>.<mac>`: the local part of a Message-ID that proves which message it names
+    (`key`: the app's secret key unless given)."""
+    return f"chapar-{int(message_id)}.{_mac('message-id', int(message_id), key)}"
 
 
 def signed_message_ids(text):

@@ -20,8 +20,8 @@ def app_context():
         yield
 
 
-def parsed(name, message_id=41):
-    return email.message_from_bytes(render(name, message_id, RCPT), policy=policy.compat32)
+def parsed(name, message_id=41, signed=True):
+    return email.message_from_bytes(render(name, message_id, RCPT, signed=signed), policy=policy.compat32)
 
 
 @pytest.mark.parametrize("name, hard, status, by_return_path", [
@@ -38,7 +38,7 @@ def test_failed_deliveries_are_bounces_of_our_message(name, hard, status, by_ret
     assert (bounce.action, bounce.hard, bounce.status) == ("failed", hard, status)
     assert bounce.recipient == RCPT
     assert bounce.verp_id == (41 if by_return_path else None)
-    assert 41 in bounce.header_ids  # every shape quotes the original Message-ID too
+    assert bounce.signed_ids == [41] and bounce.header_ids == []  # every shape quotes the original Message-ID too
     assert bounce.reason  # the server's words, for the message's error
 
 
@@ -50,7 +50,7 @@ def test_a_delay_warning_is_not_a_failure():
 def test_an_abuse_report_is_a_complaint_about_our_message():
     complaint = arf.parse_complaint(parsed("arf_complaint"))
     assert (complaint.feedback_type, complaint.recipient, complaint.verp_id) == ("abuse", RCPT, 41)
-    assert complaint.header_ids == [41]
+    assert (complaint.signed_ids, complaint.header_ids) == ([41], [])
     assert dsn.parse_bounce(parsed("postfix_hard")) is not None and arf.parse_complaint(parsed("postfix_hard")) is None
 
 
@@ -77,6 +77,11 @@ def test_out_of_office_is_an_automatic_reply():
     assert replies.is_auto_reply(msg) and replies.replied_message_id(msg) == 41
 
 
+def test_a_reply_quoting_an_unsigned_message_id_proves_nothing_by_itself():
+    reply = replies.parse_reply(parsed("reply", signed=False))
+    assert reply.message_id is None and reply.unsigned_ids == [41]  # handling.py checks the sender
+
+
 def test_mail_from_a_stranger_names_no_message():
     assert replies.parse_reply(parsed("stranger")).message_id is None
 
@@ -90,9 +95,23 @@ def test_forged_return_paths_and_tokens_match_nothing():
     assert verp.tagged_message_id(flipped) is None and verp.tagged_message_id(other) is None
     # A bounce token is not a reply token and the other way round.
     assert verp.tagged_message_id(verp.reply_address(41, "shop.example"), kinds=("bounces",)) is None
-    raw = render("postfix_hard", 41, RCPT).replace(good.encode(), flipped.encode())
+    raw = render("postfix_hard", 41, RCPT, signed=False).replace(good.encode(), flipped.encode())
     bounce = dsn.parse_bounce(email.message_from_bytes(raw, policy=policy.compat32))
-    assert bounce.verp_id is None and bounce.header_ids == [41]  # left to the recipient check
+    assert bounce.verp_id is None and bounce.signed_ids == [] and bounce.header_ids == [41]  # to the recipient check
+
+
+@pytest.mark.parametrize("name", ["postfix_hard", "gmail_hard", "outlook_hard", "exim_hard", "qmail_hard",
+                                  "arf_complaint"])
+def test_quoted_message_ids_are_told_apart_signed_unsigned_and_forged(name):
+    """Mail sent before Message-IDs were signed quotes the unsigned form: reported apart, never as
+    signed; a signed form with another id's MAC (or a damaged one) is in neither list."""
+    old = dsn.quoted_message_ids(parsed(name, signed=False))
+    assert (old.signed, old.unsigned) == ([], [41])
+    mac = verp.message_id_local(41).rpartition(".")[2]
+    for forged in (f"chapar-42.{mac}", "chapar-41.0000000000", f"chapar-41.{mac[:-1]}"):
+        raw = render(name, 41, RCPT).replace(verp.message_id_local(41).encode(), forged.encode())
+        quoted = dsn.quoted_message_ids(email.message_from_bytes(raw, policy=policy.compat32))
+        assert (quoted.signed, quoted.unsigned) == ([], []), forged
 
 
 @pytest.mark.parametrize("status, text, hard", [

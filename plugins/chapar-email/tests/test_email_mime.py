@@ -1,22 +1,35 @@
 """The email as a mailbox provider sees it: headers per RFC 5322 / 2047 / 2369 / 8058, a
 Message-ID naming the message, multipart/alternative with a text part made from the HTML, the
 default layout right-to-left in Persian, inlined CSS, IDN addresses, attachments, DKIM."""
+import dataclasses
 import email
 import email.policy
 import re
 import subprocess
+import threading
 from email.utils import parsedate_to_datetime
 
 import dkim
 import pytest
 from chapar import OutgoingMessage
+from chapar_email import verp
 from chapar_email.identities import SenderIdentity
-from chapar_email.mime import MAX_ATTACHMENTS_BYTES, MessageTooLarge, build
+from chapar_email.mime import MAX_ATTACHMENTS_BYTES, MessageTooLarge, build, message_id
+from flask import Flask
 
 ONE_CLICK = "https://chapar.example/u/TOKEN/one-click"
 MAILTO = "mailto:unsubscribe+TOKEN@shop.example?subject=unsubscribe"
 PAGE = "https://chapar.example/u/TOKEN"
 DOMAIN = "فروشگاه.ایران".encode("idna").decode()  # xn--….xn--mgba3a4f16a
+
+
+@pytest.fixture(autouse=True)
+def app_context():
+    """The app's secret key signs the Message-ID, as in the worker."""
+    app = Flask(__name__)
+    app.secret_key = "a test secret key"
+    with app.app_context():
+        yield
 
 
 def identity(**fields):
@@ -54,7 +67,25 @@ def test_headers_follow_the_rfcs():
     assert msg["From"].addresses[0].addr_spec == sender and msg["To"] == recipient
     assert msg["Reply-To"] == "help@shop.example"
     assert parsedate_to_datetime(msg["Date"]).tzinfo is not None
-    assert msg["Message-ID"] == f"<chapar-42@{DOMAIN}>"
+    assert msg["Message-ID"] == f"<{verp.message_id_local(42)}@{DOMAIN}>"
+    assert verp.signed_message_ids(msg["Message-ID"]) == [42]
+
+
+def test_the_smtp_thread_gets_the_message_id_of_the_email_built_and_of_no_other():
+    """send.py names the provider id in a thread without the app context that signs it."""
+    _sender, _recipient, data = built()
+    seen = {}
+
+    def smtp_thread():
+        seen["built"] = message_id(message(), DOMAIN)
+        with pytest.raises(RuntimeError, match="987654321"):
+            message_id(dataclasses.replace(message(), id=987654321), DOMAIN)  # never built: no guess
+        seen["refused"] = True
+
+    thread = threading.Thread(target=smtp_thread)
+    thread.start()
+    thread.join()
+    assert seen == {"built": parsed(data)["Message-ID"], "refused": True}
 
 
 def test_list_unsubscribe_offers_one_click_and_mailto():

@@ -8,6 +8,7 @@ import re
 from chapar.campaigns import save_campaign
 from chapar.models import Message, Program
 from chapar.programs import launch, save_program
+from chapar_email import verp
 from email_support import email_app, email_plugin, faulty_smtp, make_identity, smtp_sink  # noqa: F401
 from sending_support import add_contacts, run_worker
 
@@ -38,12 +39,13 @@ def test_each_recipient_gets_exactly_one_personalised_email(email_app, users, sm
     received = smtp_sink.handler.messages
     assert sorted(r for _s, rcpts, _d in received for r in rcpts) == sorted(f"person{i}@example.test" for i in range(120))
     messages = {m.address: m for m in Message.select().where(Message.program == program)}
-    assert all(m.status == "sent" and m.provider_id == f"chapar-{m.id}@shop.example" for m in messages.values())
+    assert all(m.status == "sent" and m.provider_id == f"{verp.message_id_local(m.id)}@shop.example"
+               for m in messages.values())
     sender, _rcpts, data = next(r for r in received if r[1] == ["person7@example.test"])
     msg = parsed(data)
     assert sender == "news@shop.example"
     assert msg["Subject"] == "Hello Person7"
-    assert msg["Message-ID"] == f"<chapar-{messages['person7@example.test'].id}@shop.example>"
+    assert msg["Message-ID"] == f"<{messages['person7@example.test'].provider_id}>"
     assert msg["List-Unsubscribe"].startswith("<https://chapar.example/u/")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Dear Person7 Test" in msg.get_body(("plain",)).get_content()

@@ -5,6 +5,7 @@ import socket
 
 import pytest
 from chapar import OutgoingMessage
+from chapar_email import verp
 from email_support import email_app, email_plugin, faulty_smtp, make_identity, smtp_sink  # noqa: F401
 
 CONTENT = {"subject": "Spring sale", "html": "<p>Hello!</p>"}
@@ -34,7 +35,7 @@ def test_each_recipient_gets_the_outcome_of_its_own_reply(email_app, faulty_smtp
         "accepted", "transient", "permanent", "permanent", "transient", "accepted"]
     assert results[2].retry_after == 20 and results[6 - 1].retry_after == 30
     assert "550" in results[3].error and "No such user" in results[3].error
-    assert results[1].provider_id == "chapar-1@shop.example"
+    assert results[1].provider_id == f"{verp.message_id_local(1)}@shop.example"
     # After the 421 the client reconnected; ok1 and ok2 each arrived exactly once.
     received = [rcpt[0] for _sender, rcpt, _data in faulty_smtp.handler.messages]
     assert received == ["ok1@example.test", "ok2@example.test"]
