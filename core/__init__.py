@@ -3,7 +3,7 @@ from .access import require_role
 from .api import PageArgsSchema, api_abort, page_of, paginate, register_api_blueprint
 from .app import create_app
 from .audit import record as record_audit
-from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult, channel_settings
+from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult, channel_settings, clean_value
 from .config import ConfigError
 from .contacts.consent import change_consent
 from .contacts.timeline import TimelineEntry
@@ -21,8 +21,8 @@ from .ui import DashboardPanel, MenuItem
 __version__ = "0.1.0"
 
 __all__ = [
-    "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "channel_settings", "ConfigError", "Contact",
-    "create_app", "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event",
+    "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "channel_settings", "clean_value", "ConfigError",
+    "Contact", "create_app", "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event",
     "EventRecord", "Field", "get_queue", "get_redis", "hookimpl", "InboundMessage", "MenuItem", "Message",
     "OutgoingMessage", "page_of", "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit",
     "record_event", "record_inbound", "register_api_blueprint", "render_pdf", "require_role", "SegmentFilter",

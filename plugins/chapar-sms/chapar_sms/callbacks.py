@@ -20,6 +20,7 @@ from .providers.registry import provider_for
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 64 * 1024
+UNUSABLE = "\0no secret"  # compared when there is nothing to compare with; never accepted
 blueprint = Blueprint("chapar_sms_callbacks", __name__, url_prefix="/sms/gateways")
 csrf_exempt(blueprint)
 
@@ -38,11 +39,15 @@ def given_secret():
 @rate_limit(_limit)
 def callback(gateway_id, name):
     """Check the secret and the size, then let the gateway's provider answer."""
+    # Also bounds a body sent without Content-Length (chunked): reading past it answers 413.
+    request.max_content_length = MAX_BYTES
     if request.content_length is not None and request.content_length > MAX_BYTES:
         abort(413)
     gateway = SmsGateway.get_or_none(SmsGateway.id == gateway_id)
-    # The same answer for an unknown gateway and a wrong secret: ids cannot be probed.
-    if gateway is None or not hmac.compare_digest(given_secret().encode(), gateway.secret.encode()):
+    # The same answer, after the same work, for an unknown gateway and a wrong secret: ids cannot
+    # be probed. A gateway without a secret accepts nothing (an empty secret would match anyone).
+    expected = (gateway.secret if gateway is not None else "") or UNUSABLE
+    if not hmac.compare_digest(given_secret().encode(), expected.encode()) or expected is UNUSABLE:
         abort(403)
     if len(request.get_data(cache=True)) > MAX_BYTES:
         abort(413)

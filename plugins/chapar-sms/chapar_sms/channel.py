@@ -26,7 +26,7 @@ class SmsChannel(Channel):
                       "(70 characters a segment instead of 160).")),
     )
     settings_fields = SETTINGS_FIELDS
-    batch_size = 100
+    batch_size = 250
 
     @property
     def idempotent(self):

@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 
-from chapar import db, utcnow
+from chapar import clean_value, db, utcnow
 
 from .gateways import SmsGateway
 from .providers.registry import forget, provider_kinds
@@ -22,27 +22,6 @@ SETTING_PREFIX = "setting-"
 
 def is_secret(field):
     return field.secret or field.kind == "password"
-
-
-def _clean_setting(field, raw):
-    """The stored value of one provider setting from its form text; ValueError(code) when unusable."""
-    if field.kind == "checkbox":
-        return raw is not None
-    text = (raw or "").replace("\r\n", "\n")
-    if field.kind not in ("textarea", "html"):
-        text = text.strip()
-    if field.required and not text.strip():
-        raise ValueError("required")
-    if field.kind == "number":
-        try:
-            return (float(text) if "." in text else int(text)) if text else None
-        except ValueError:
-            raise ValueError("not_a_number") from None
-    if field.max_length and len(text) > field.max_length:
-        raise ValueError("too_long")
-    if field.kind == "select" and text and text not in {value for value, _label in field.choices}:
-        raise ValueError("not_a_choice")
-    return text
 
 
 def input_name(field):
@@ -63,7 +42,7 @@ def clean_settings(fields, form, stored):
                 errors[field.name] = "required"
             continue
         try:
-            values[field.name] = _clean_setting(field, raw)
+            values[field.name] = clean_value(field, raw)
         except ValueError as exc:
             errors[field.name] = str(exc)
     return values, errors

@@ -213,8 +213,8 @@ class KannelServer:
 
     def _start_fakesmscs(self):
         # -m 0 with a message: send nothing, read what bearerbox hands over as it comes.
-        phones = self._spawn("phones", [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake_port"]), "-v", "0",
-                                        "-m", "0", "0 0 text unused"], stdout=subprocess.PIPE, text=True)
+        self._spawn("phones", [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake_port"]), "-v", "0",
+                           "-m", "0", "0 0 text unused"], stdout=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_phones, args=self.processes[-1], daemon=True).start()
         # No message: interactive, each line of stdin is one message from a phone.
         self.mobiles = self._spawn("mobiles", [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["mo_port"]),

@@ -130,6 +130,7 @@ def test_an_smsc_reject_fails_the_message_and_bad_receipts_change_nothing(kannel
     assert call(f"{base}?secret=wrong&{reject}")[0] == 403
     assert call(f"{base}?{reject}")[0] == 403
     assert call(f"{base}?secret={gateway.secret}&message={first.id}&status=x")[0] == 400
+    assert call(f"{base}?secret={gateway.secret}&message={first.id}&status=%C2%B2")[0] == 400  # a digit to isdigit()
     # A report about a message Chapar does not know is ignored.
     assert call(f"{base}?secret={gateway.secret}&message=99999&status=16&answer=NACK") == (200, "")
     assert {m.status for m in Message.select()} == {"sent"}

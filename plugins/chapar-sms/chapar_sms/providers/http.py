@@ -71,6 +71,11 @@ SETTINGS_FIELDS = (
 )
 
 SETTINGS_FIELDS_BY_NAME = {f.name: f for f in SETTINGS_FIELDS}
+MAX_ANSWER_BYTES = 1024 * 1024  # of a provider's answer read; the rest is dropped with the connection
+
+
+class Unsendable(ValueError):
+    """One message's values cannot make a valid request for this gateway (nothing was sent)."""
 
 
 
@@ -181,13 +186,20 @@ class HttpProvider(SmsProvider):
         return results
 
     def _send_one(self, submission):
-        method, url, headers, body = self.build_request(self._values(submission))
+        # Never raise: an exception would fail the whole batch, and the messages other threads
+        # already handed over would be sent again.
         try:
+            method, url, headers, body = self.build_request(self._values(submission))
             status, reason, answer_headers, answer = self.request(method, url, headers, body)
+        except Unsendable as exc:  # this message can never make a valid request: nothing went out
+            return SendResult.permanent(submission.message_id, f"cannot build the request: {exc}")
         except ConnectionError as exc:  # nothing went out
             return SendResult.transient(submission.message_id, f"unreachable: {exc}")
         except OSError as exc:  # the request went out; the answer did not come
             return SendResult.uncertain(submission.message_id, f"no answer: {exc}")
+        except Exception as exc:
+            log.exception("SMS gateway %s: sending message %s broke off", self.gateway.name, submission.message_id)
+            return SendResult.uncertain(submission.message_id, f"{type(exc).__name__}: {exc}")
         return self.classify(submission.message_id, status, reason, answer_headers, answer)
 
     def classify(self, message_id, status, reason, headers, body):
@@ -245,10 +257,19 @@ class HttpProvider(SmsProvider):
         """(status, reason, headers, body bytes). ConnectionError when the gateway could not be
         reached (nothing sent); another OSError when the answer was lost (it may have the request)."""
         parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ConnectionError(f"not a valid URL: {exc}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConnectionError(f"not an http(s) URL: {url[:100]}")
+        for name, value in headers.items():
+            try:
+                value.encode("latin-1")  # what http.client sends; it would fail half-way through the request
+            except UnicodeEncodeError:
+                raise Unsendable(f"header {name} holds characters HTTP headers cannot carry") from None
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn = self._connection(parts.scheme, parts.hostname, parts.port)
+        conn = self._connection(parts.scheme, parts.hostname, port)
         if conn.sock is not None and dropped(conn.sock):
             conn.close()  # the server closed the idle connection: a new one, before anything is sent
         if conn.sock is None:
@@ -260,12 +281,13 @@ class HttpProvider(SmsProvider):
         try:
             conn.request(method, target, body=body, headers=headers)
             answer = conn.getresponse()
-            data = answer.read()
+            data = answer.read(MAX_ANSWER_BYTES + 1)  # a provider's answer is small; never hold a flood
         except (OSError, http.client.HTTPException) as exc:
             conn.close()  # never sent again here: the gateway may have the message
             raise OSError(f"connection lost: {exc or type(exc).__name__}") from None
-        if answer.will_close:
-            conn.close()
+        if answer.will_close or len(data) > MAX_ANSWER_BYTES:
+            conn.close()  # the rest of an oversized answer is not read: the connection cannot be reused
+            data = data[:MAX_ANSWER_BYTES]
         return answer.status, answer.reason, answer.headers, data
 
     def test_connection(self):
@@ -279,7 +301,7 @@ class HttpProvider(SmsProvider):
         headers = self._headers(values)
         try:
             status, reason, _headers, body = self.request(method, url, headers, None)
-        except OSError as exc:
+        except (OSError, Unsendable) as exc:
             raise ProviderError(f"{urlsplit(url).netloc}: {exc}") from exc
         return f"HTTP {status} {reason}" + (f": {' '.join(body.decode('utf-8', 'replace').split())[:100]}"
                                             if body else "")

@@ -243,7 +243,7 @@ class KannelProvider(SmsProvider):
         from ..receipts import receipt
 
         status = request.args.get("status", "")
-        if not status.isdigit():
+        if not (status.isascii() and status.isdigit() and len(status) <= 3):  # "²" is a digit to isdigit()
             return "status must be Kannel's DLR type (%d)", 400
         state = DLR_STATES.get(int(status))
         if state is None:

@@ -41,6 +41,9 @@ POLL_READ_SECONDS = 3  # a poll reads the bind this long at most…
 POLL_IDLE_SECONDS = 0.5  # …and stops earlier once nothing came for this long
 UNKNOWN_RECEIPT_SECONDS = 120  # a receipt may overtake the saving of its message's id: keep it this long
 INBOUND_PARTS_SECONDS = 86400
+# Parked records kept at most per gateway: an SMSC flooding deliver_sm faster than polls handle
+# them must not fill Redis; past this the oldest are dropped (logged).
+MAX_PARKED = 100_000
 MAX_BACKOFF_SECONDS = 60
 TON_CHOICES = (("", _l("From the sender (alphanumeric 5, digits 1)")), ("0", "0 unknown"), ("1", "1 international"),
                ("2", "2 national"), ("3", "3 network specific"), ("4", "4 subscriber number"),
@@ -219,7 +222,14 @@ class SmppProvider(SmsProvider):
 
     def _park(self, records):
         if records:
-            get_redis().rpush(_key(self.gateway.id, "incoming"), *[json.dumps(r) for r in records])
+            key = _key(self.gateway.id, "incoming")
+            pipe = get_redis().pipeline()
+            pipe.rpush(key, *[json.dumps(r) for r in records])
+            pipe.ltrim(key, -MAX_PARKED, -1)
+            length = pipe.execute()[0]
+            if length > MAX_PARKED:
+                log.warning("SMS gateway %s: %d receipts and received messages waiting; the oldest %d dropped",
+                            self.gateway.name, length, length - MAX_PARKED)
 
     def handle_parked(self, limit=10_000):
         """Apply parked receipts and received messages; returns how many were handled."""
@@ -250,8 +260,12 @@ class SmppProvider(SmsProvider):
         from .. import inbound
 
         data = bytes.fromhex(record["data"])
-        if record.get("concat"):
-            ref, total, part = record["concat"]
+        ref, total, part = record.get("concat") or (0, 1, 1)
+        if not 1 <= part <= total:
+            log.warning("SMS gateway %s: part %s of %s from %s ignored", self.gateway.name, part, total,
+                        record["source"])
+            return
+        if total > 1:  # parts wait in Redis (at most 255 of at most 140 bytes each) for a day
             key = _key(self.gateway.id, f"parts:{record['source']}:{ref}:{total}")
             redis = get_redis()
             redis.hset(key, str(part), record["data"])
