@@ -37,9 +37,12 @@ def is_gsm(char):
     return char in GSM_BASIC or char in GSM_EXTENSION
 
 
+GSM_ALL = GSM_BASIC | GSM_EXTENSION
+
+
 def encoding_of(text):
     """"gsm7" when every character of `text` is GSM 03.38, else "ucs2"."""
-    return "gsm7" if all(is_gsm(c) for c in text) else "ucs2"
+    return "gsm7" if GSM_ALL.issuperset(text) else "ucs2"  # a set test: this runs for every message sent
 
 
 def width(char, encoding):
@@ -47,6 +50,13 @@ def width(char, encoding):
     if encoding == "gsm7":
         return 2 if char in GSM_EXTENSION else 1
     return 2 if ord(char) > 0xFFFF else 1
+
+
+def _units(text, encoding):
+    """Septets (GSM) or UTF-16 code units (UCS-2) of the whole text."""
+    if encoding == "gsm7":
+        return len(text) + sum(text.count(c) for c in GSM_EXTENSION if c in text)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _forced_by(text):
@@ -62,9 +72,9 @@ def split(text, encoding=None):
     """The parts `text` is sent in: one string when it fits a single SMS, else parts of at most
     153 septets (GSM) or 67 UTF-16 units (UCS-2), never cutting a two-septet or two-unit character."""
     encoding = encoding or encoding_of(text)
-    widths = [width(c, encoding) for c in text]
-    if sum(widths) <= SINGLE[encoding]:
+    if _units(text, encoding) <= SINGLE[encoding]:  # the common case, without a width per character
         return [text]
+    widths = [width(c, encoding) for c in text]
     parts, start, used = [], 0, 0
     for index, w in enumerate(widths):
         if used + w > PART[encoding]:

@@ -22,7 +22,10 @@ SEPARATORS = re.compile(r"[\s\-().\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069/]
 
 def _ascii_digits(raw):
     """`raw` with every decimal digit (Persian, Arabic-Indic…) as ASCII and separators removed."""
-    text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in str(raw or ""))
+    raw = str(raw or "")
+    if raw.isascii():  # most stored numbers: no digit to fold, nothing for NFKC to do
+        return SEPARATORS.sub("", raw).strip()
+    text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in raw)
     return SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).strip()
 
 
