@@ -20,13 +20,15 @@ FORMULA_START = frozenset("=+-@\t\r")
 MANIFEST_LINES = 7  # address columns: name, company, two street lines, city, region, country
 
 
-def merge_letters(program_id, target, duplex=False):
-    """Write every rendered letter of the program into `target` (a binary file), one after the
-    other; with `duplex`, a letter of an odd number of pages gets a blank page after it so the next
-    starts on a new sheet. Returns (letters, pages)."""
+def merge_letters(program_id, target, duplex=False, only=None):
+    """Write every rendered letter of the program (or those of the message ids in `only`) into
+    `target` (a binary file), one after the other; with `duplex`, a letter of an odd number of pages
+    gets a blank page after it so the next starts on a new sheet. Returns (letters, pages)."""
     writer = PdfWriter()
     letters = pages = 0
-    for _message_id, path in rendered_letters(program_id):
+    for message_id, path in rendered_letters(program_id):
+        if only is not None and message_id not in only:
+            continue
         reader = PdfReader(str(path))
         writer.append(reader)
         count = len(reader.pages)
@@ -39,6 +41,11 @@ def merge_letters(program_id, target, duplex=False):
         writer.add_blank_page(width=595.28, height=841.89)  # a valid, empty PDF
     writer.write(target)
     return letters, pages
+
+
+def program_duplex(program):
+    """Whether the program's letters are composed for double-sided printing."""
+    return any(bool(variant.get("duplex")) for variant in program.variants.values())
 
 
 def rendered_messages(program_id):

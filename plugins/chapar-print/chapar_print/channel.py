@@ -10,6 +10,7 @@ from collections import OrderedDict
 from chapar import Channel, Estimate, Field, SendResult, channel_settings
 from flask_babel import lazy_gettext as _l
 
+from .cups import check_printer, printer_from_settings, settings_errors
 from .layouts import PAGE_SIZES, WINDOWS
 from .letters import MAX_BODY, LetterError, number, render_letter
 from .store import letter_path, test_letter_path, write_atomically
@@ -57,6 +58,13 @@ class PrintChannel(Channel):
               help=_l("Lines at the top of every letter; the first is printed large.")),
         Field("postage", _l("Postage per letter"), kind="number", default=0,
               help=_l("Added to each letter's cost; the cost per page is set on the program.")),
+        Field("cups_server", _l("CUPS print server"), max_length=260,
+              help=_l("host or host:port (631 if not given), e.g. print.example:631. Empty: no printing, the "
+                      "letters are offered for download.")),
+        Field("cups_queue", _l("Printer queue"), max_length=127,
+              help=_l("The printer's name on the CUPS server; a finished batch is sent to it as one job.")),
+        Field("cups_user", _l("CUPS user name"), max_length=64,
+              help=_l("Optional: the user the jobs are submitted as (\"chapar\" if empty).")),
     )
     html_fields = ("body",)
     template_links = ("ref",)
@@ -79,6 +87,18 @@ class PrintChannel(Channel):
         if margins not in (None, "") and not 5 <= number(margins, -1) <= 60:
             return {"margins": _l("Between 5 and 60 mm, please.")}
         return {}
+
+    def validate_settings(self, settings):
+        return settings_errors(settings)
+
+    def test_connection(self, settings):
+        """The printer's state as CUPS reports it ("idle", "stopped: paper jam" …)."""
+        printer = printer_from_settings(settings)
+        if printer is None:
+            return str(_l("No CUPS server set: letters are offered for download."))
+        state = check_printer(printer)  # CupsError says what is wrong
+        detail = state["message"] or ", ".join(r for r in state["reasons"] if r != "none")
+        return f"{printer.queue}: {state['state']}" + (f" ({detail})" if detail else "")
 
     def estimate(self, message):
         """The pages of the letter as it will be printed: rendered once per distinct letter (the

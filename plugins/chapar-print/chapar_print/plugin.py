@@ -1,8 +1,10 @@
-"""The print plugin's hooks: the channel, the batch pages of print programs and their menu item."""
-from chapar import MenuItem, hookimpl
+"""The print plugin's hooks: the channel, the batch pages of print programs and their menu item, and
+the CUPS printing of finished batches (cups_jobs.py)."""
+from chapar import MenuItem, Program, channel_settings, enqueue, hookimpl
 from flask_babel import lazy_gettext as _l
 
 from .channel import PrintChannel
+from .cups import printer_from_settings
 
 
 @hookimpl
@@ -17,6 +19,27 @@ def register_blueprints(app):
     from .views import pages
 
     return [pages]
+
+
+@hookimpl
+def track_event(event):
+    """A print program that reaches "sent" goes to the CUPS printer (if one is configured), in a job."""
+    program_id = event.properties.get("program_id")
+    if event.name != "program.sent" or not program_id:
+        return
+    if (Program.select(Program.channel).where(Program.id == program_id).scalar() == "print"
+            and printer_from_settings(channel_settings("print")) is not None):
+        from .cups_jobs import print_finished
+
+        enqueue(print_finished, program_id)
+
+
+@hookimpl
+def periodic():
+    """Follow the batches' CUPS print jobs, and send batches that just finished to the printer."""
+    from .cups_jobs import follow_jobs
+
+    follow_jobs()
 
 
 @hookimpl

@@ -2,8 +2,9 @@
 merged PDF, label sheets and manifest to download, and "Mark as mailed" for the whole batch.
 
 Downloading the merged PDF records no "printed" event: a download does not prove anything was
-printed (the CUPS submission, when configured, records it once the printer has the job). Downloads
-are in the audit log; "mailed" is recorded per letter when a manager says the batch went out.
+printed. With a CUPS printer configured, "Print now" (or the periodic pass, when a program has just
+finished) sends the batch as one job, and "printed" is recorded per letter once CUPS reports the job
+completed (cups_jobs.py); viewing this page asks CUPS for the job's state. Downloads are in the audit log; "mailed" is recorded per letter when a manager says the batch went out.
 """
 import tempfile
 
@@ -11,6 +12,7 @@ from chapar import (
     EventRecord,
     Message,
     Program,
+    channel_settings,
     record_audit,
     record_event,
     require_role,
@@ -30,7 +32,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import fn
 
-from .batch import LABEL_LAYOUTS, labels_pdf, manifest_csv, merge_letters
+from .batch import (
+    LABEL_LAYOUTS,
+    labels_pdf,
+    manifest_csv,
+    merge_letters,
+    program_duplex,
+)
+from .cups import CupsError, printer_from_settings
+from .cups_jobs import RETRY_STATES, STATE_LABELS, job_record, print_batch, refresh
 from .i18n import add_translations
 from .store import rendered_letters, test_letter_path
 
@@ -43,10 +53,6 @@ def _program_or_404(program_id):
     if program is None:
         abort(404)
     return program
-
-
-def _duplex(program):
-    return any(bool(variant.get("duplex")) for variant in program.variants.values())
 
 
 def _figures(program):
@@ -73,8 +79,26 @@ def programs():
 @require_role("marketer")
 def program_batch(program_id):
     program = _program_or_404(program_id)
+    printer = printer_from_settings(channel_settings("print"))
+    job = refresh(program.id) if printer is not None else job_record(program.id)  # the state as of now
     return render_template("chapar_print/batch.html", program=program, figures=_figures(program),
-                           duplex=_duplex(program), test_letter=test_letter_path(program.id).is_file())
+                           duplex=program_duplex(program), test_letter=test_letter_path(program.id).is_file(),
+                           printer=printer, job=job, state_labels=STATE_LABELS, retry_states=RETRY_STATES)
+
+
+@pages.post("/programs/<int:program_id>/print")
+@require_role("manager")
+def print_now(program_id):
+    """Send the rendered letters to the configured CUPS printer as one job (again, for a retry)."""
+    program = _program_or_404(program_id)
+    try:
+        record = print_batch(program, actor=current_user._get_current_object())
+    except CupsError as exc:
+        flash(_("Not sent to the printer: %(error)s", error=str(exc)), "error")
+    else:
+        flash(_("%(count)d letters sent to the printer %(queue)s as job %(job)s.", count=len(record["letters"]),
+                queue=record["queue"], job=record["job_id"]), "ok")
+    return redirect(url_for("chapar_print.program_batch", program_id=program.id), code=303)
 
 
 @pages.get("/programs/<int:program_id>/test-letter.pdf")
@@ -94,7 +118,7 @@ def test_letter(program_id):
 def merged(program_id):
     """All letters in one PDF, written to a temporary file (not memory) and streamed from it."""
     program = _program_or_404(program_id)
-    duplex = request.args.get("duplex", "1" if _duplex(program) else "0") == "1"
+    duplex = request.args.get("duplex", "1" if program_duplex(program) else "0") == "1"
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - gone when send_file closes it
     letters, page_count = merge_letters(program.id, handle, duplex=duplex)
     handle.seek(0)
