@@ -44,5 +44,13 @@ def periodic():
 
 @hookimpl
 def menu_items(user):
-    """"Print batches" beside the campaigns: the core has no per-program action slot yet."""
+    """"Print batches" beside the campaigns: every print program's batch in one list."""
     return [MenuItem(_l("Print batches"), "/print/programs/", roles=("admin", "manager", "marketer"), order=35)]
+
+
+@hookimpl
+def program_actions(program, user):
+    """"Letters to print" on a print program's page, once it is launched: its batch page."""
+    if program.channel != "print" or program.status in ("draft", "ready"):
+        return []
+    return [MenuItem(_l("Letters to print"), f"/print/programs/{program.id}/", roles=("admin", "manager", "marketer"))]

@@ -97,3 +97,10 @@ def test_the_pages_are_for_print_programs_and_logged_in_users(print_app, users, 
     assert client.get(f"/print/programs/{program.id}/letters.pdf").status_code in (302, 401)
     assert client_as("viewer").get(f"/print/programs/{program.id}/").status_code == 403
     assert client_as("marketer").get(f"/print/programs/{program.id + 1}/").status_code == 404
+
+
+def test_a_launched_print_programs_page_links_to_its_letters(print_app, users, client_as):
+    program = _launched(print_app, users, 1)
+    page = client_as("marketer").get(f"/programs/{program.id}").get_data(as_text=True)
+    assert f'href="/print/programs/{program.id}/"' in page and "Letters to print" in page
+    assert "Letters to print" not in client_as("viewer").get(f"/programs/{program.id}").get_data(as_text=True)
