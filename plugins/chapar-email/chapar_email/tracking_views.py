@@ -10,7 +10,6 @@ from chapar import record_event, utcnow
 from flask import Blueprint, make_response, redirect, render_template, request
 
 from . import limits
-from .i18n import add_translations
 from .records import message_facts
 from .scanners import not_human_reason, scanner_seconds
 from .tokens import BadToken, verify
@@ -18,7 +17,6 @@ from .tracking import link_of
 
 log = logging.getLogger("chapar_email.tracking")
 tracking_pages = Blueprint("chapar_email_tracking", __name__, url_prefix="/t", template_folder="templates")
-tracking_pages.record_once(add_translations)
 limits.protect(tracking_pages, "tracking")
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1x1 transparent GIF
 NO_STORE = "no-store, no-cache, must-revalidate, max-age=0, private"

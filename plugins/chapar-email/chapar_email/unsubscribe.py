@@ -16,7 +16,6 @@ from flask import Blueprint, abort, has_request_context, make_response, redirect
 from flask_babel import gettext as _
 
 from . import limits
-from .i18n import add_translations
 from .records import find_contact, message_facts, reachable_channels
 from .tokens import BadToken, verify
 
@@ -26,7 +25,6 @@ except ImportError:  # a core older than issue #5 does not export it
     change_consent = None
 
 unsubscribe_pages = Blueprint("chapar_email_unsubscribe", __name__, url_prefix="/u", template_folder="templates")
-unsubscribe_pages.record_once(add_translations)
 limits.protect(unsubscribe_pages, "unsubscribe")
 METHOD = "unsubscribe_link"
 NO_STORE = "no-store"

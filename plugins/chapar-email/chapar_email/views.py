@@ -8,12 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .i18n import add_translations
 from .identities import SECURITY_CHOICES, SenderIdentity, clean_identity, identity_for, save_identity
 from .test_send import connection_report, send_test
 
 pages = Blueprint("chapar_email", __name__, url_prefix="/email")
-pages.record_once(add_translations)  # our Persian catalogue, for these templates' _()
 # Lazy: translated when a form is shown, in the admin's language, not once at import.
 ERRORS = {"required": _l("This field is required."), "not_a_choice": _l("Pick one of the choices."),
           "out_of_range": _l("Out of range."), "not_a_number": _l("A positive number, please."),

@@ -20,6 +20,9 @@ BASE = "https://chapar.example.test"
 
 
 class PagesPlugin:
+    # Stands for the email plugin: the core then finds chapar_email's translations folder, as for the real one.
+    __module__ = chapar_email.__name__
+
     @hookimpl
     def register_blueprints(self, app):
         return [unsubscribe_pages, tracking_pages]

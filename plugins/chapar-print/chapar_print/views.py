@@ -41,11 +41,9 @@ from .batch import (
 )
 from .cups import CupsError, printer_from_settings
 from .cups_jobs import RETRY_STATES, STATE_LABELS, job_record, print_batch, refresh
-from .i18n import add_translations
 from .store import rendered_letters, test_letter_path
 
 pages = Blueprint("chapar_print", __name__, url_prefix="/print")
-pages.record_once(add_translations)  # our Persian catalogue, for these templates' _()
 
 
 def _program_or_404(program_id):

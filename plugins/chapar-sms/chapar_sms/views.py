@@ -15,14 +15,12 @@ from flask_login import current_user
 from . import numbers
 from .gateway_forms import clean_gateway, changed_fields, input_name, is_secret, save_gateway
 from .gateways import SmsGateway, gateway_for
-from .i18n import add_translations
 from .inbound import reply
 from .providers.registry import forget, provider_for, provider_kinds
 from .settings import callback_url
 
 log = logging.getLogger(__name__)
 pages = Blueprint("chapar_sms", __name__, url_prefix="/sms")
-pages.record_once(add_translations)  # our Persian catalogue, for these templates' _()
 # Lazy: translated when a form is shown, in the admin's language, not once at import.
 ERRORS = {"required": _l("This field is required."), "not_a_choice": _l("Pick one of the choices."),
           "not_a_number": _l("A number, please."), "not_positive": _l("A positive number, please."),
