@@ -142,8 +142,9 @@ def test_two_schedulers_and_four_workers_send_each_message_once(app, make_progra
                                                                 record_property):
     size = 4_000
     fixture_channel.behave(fixture_channel_on, delay_ms=20)
-    starts = datetime.now(timezone.utc) + timedelta(seconds=4)
-    program = make_program(contacts=add_contacts(size), schedule_kind="at", scheduled_at=starts)
+    contacts = add_contacts(size)  # first: on a busy machine this alone can take seconds
+    starts = datetime.now(timezone.utc) + timedelta(seconds=5)
+    program = make_program(contacts=contacts, schedule_kind="at", scheduled_at=starts)
     for name in ("w1", "w2", "w3", "w4"):
         processes.start_worker(name)  # each with RQ's scheduler
     for name in ("reconciler1", "reconciler2"):

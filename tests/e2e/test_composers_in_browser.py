@@ -45,6 +45,8 @@ def new_program(page, base, channel):
     page.click("main a >> text=New program")
     page.fill("input[name=name]", f"A {channel} program")
     page.select_option("select[name=channel]", channel)
+    # Choosing a channel re-renders the form: what is typed before that answer arrives is lost.
+    page.wait_for_load_state("networkidle")
 
 
 def test_the_email_composer_previews_live_and_at_two_widths(live_server, page):
