@@ -1,6 +1,7 @@
 """The email plugin's hooks: the channel, its pages and their menu item."""
 from chapar import MenuItem, hookimpl
 from flask_babel import lazy_gettext as _l
+from peewee import DatabaseError
 
 from .channel import EmailChannel
 from .views import pages
@@ -35,4 +36,7 @@ def periodic():
     the chain of poll jobs."""
     from .inbox import ensure_polling
 
-    ensure_polling()
+    try:
+        ensure_polling()
+    except DatabaseError:  # the plugin's migration has not run on this database yet: nothing to poll
+        return

@@ -1,6 +1,7 @@
 """The SMS plugin's hooks: the channel, its pages, the gateways' callbacks and their polling."""
 from chapar import MenuItem, hookimpl
 from flask_babel import lazy_gettext as _l
+from peewee import DatabaseError
 
 from .channel import SmsChannel
 
@@ -31,4 +32,7 @@ def periodic():
     """Keep gateways that must fetch their receipts and received messages (SMPP) polled."""
     from .polling import ensure_polling
 
-    ensure_polling()
+    try:
+        ensure_polling()
+    except DatabaseError:  # the plugin's migration has not run on this database yet: nothing to poll
+        return

@@ -36,6 +36,22 @@ def sms_app(sms_plugin, app):
         registry.forget(gateway_id)
 
 
+@pytest.fixture
+def provider_api():
+    """A local HTTP server answering like a typical provider's JSON API (http_gateway_server.py)."""
+    from http_gateway_server import GatewayServer
+
+    server = GatewayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def caller(sms_app):
+    """A gateway's view of Chapar: no cookies, no CSRF token (sms_app saves the keyword defaults)."""
+    return sms_app.test_client()
+
+
 def sms_settings(**changes):
     """The channel's settings as an admin who kept every default would save them, with `changes`."""
     from chapar_sms.settings import SETTINGS_FIELDS

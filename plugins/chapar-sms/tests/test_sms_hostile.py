@@ -10,30 +10,11 @@ import threading
 import pytest
 from chapar import Contact, InboundMessage, Message
 from chapar.programs import launch
-from http_gateway_server import GatewayServer
 from sending_support import run_worker
-from sms_support import PUBLIC_URL, add_mobiles, e164, make_gateway, sms_app, sms_plugin, sms_program  # noqa: F401
+from sms_support import (PUBLIC_URL, add_mobiles, caller, e164, make_gateway, provider_api, sms_app,  # noqa: F401
+                         sms_plugin, sms_program)
 
 JSON_BODY = '{"to": "{to}", "from": "{sender}", "text": "{text}", "ref": "{reference}"}'
-
-
-@pytest.fixture
-def provider_api():
-    server = GatewayServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def caller(sms_app):
-    """A gateway's view of Chapar: no cookies, no CSRF token; keyword settings at their defaults."""
-    from chapar.channels import save_channel_settings
-    from chapar_sms.settings import SETTINGS_FIELDS
-
-    defaults = {f.name: f.default for f in SETTINGS_FIELDS}
-    with sms_app.app_context():
-        assert save_channel_settings("sms", {**defaults, "public_url": PUBLIC_URL, "default_region": "IR"}) == {}
-    return sms_app.test_client()
 
 
 def http_gateway(server, name="http gateway", is_default=True, **settings):
