@@ -61,6 +61,18 @@ def test_work_lost_with_redis_is_dispatched_again(app, make_program, fixture_cha
     assert counts(program) == {"sent": 5}
 
 
+def test_a_job_a_killed_worker_had_just_taken_is_dispatched_again(app, make_program, fixture_channel_on):
+    program = make_program(contacts=add_contacts(5))
+    launch(program)
+    # A worker pops the job off its queue and dies before starting it: RQ still says "queued".
+    queue = f"rq:queue:send-{program.channel}"
+    job_id = fixture_channel_on.lpop(queue).decode()
+    assert fixture_channel_on.hget(f"rq:job:{job_id}", "status") == b"queued"
+    assert reconcile()["redispatched"] == 1
+    run_worker(app)
+    assert counts(program) == {"sent": 5}
+
+
 def test_a_starting_worker_reconciles_first(app, make_program, fixture_channel_on):
     program = make_program(contacts=add_contacts(5))
     launch(program)

@@ -78,7 +78,12 @@ def dispatch(program, due_only=False):
 
 
 def job_states(program_id):
-    """How many of the program's jobs are queued, scheduled or started (gone ones are forgotten)."""
+    """How many of the program's jobs are queued, scheduled or started (gone ones are forgotten).
+
+    A job counts as queued only while its id is still in its queue (or RQ's intermediate queue,
+    where a worker is taking it right now): a worker killed between popping a job and starting it
+    leaves the job's status "queued" for ever, and counting it would strand its messages.
+    """
     redis = get_redis()
     key = jobs_key(program_id)
     job_ids = [j.decode() if isinstance(j, bytes) else j for j in redis.smembers(key)]
@@ -87,12 +92,22 @@ def job_states(program_id):
         return counts
     with redis.pipeline() as pipe:
         for job_id in job_ids:
-            pipe.hget(f"rq:job:{job_id}", "status")
-        statuses = [s.decode() if s is not None else None for s in pipe.execute()]
-    gone = [j for j, s in zip(job_ids, statuses) if s not in counts]
+            pipe.hmget(f"rq:job:{job_id}", "status", "origin")
+        states = [[v.decode() if isinstance(v, bytes) else v for v in row] for row in pipe.execute()]
+    waiting = [(job_id, origin) for job_id, (status, origin) in zip(job_ids, states) if status == "queued"]
+    if waiting:
+        with redis.pipeline() as pipe:
+            for job_id, origin in waiting:
+                pipe.lpos(f"{Queue.redis_queue_namespace_prefix}{origin}", job_id)
+                pipe.lpos(f"{Queue.redis_queue_namespace_prefix}{origin}:intermediate", job_id)
+            found = pipe.execute()
+        lost = {job_id for (job_id, _), in_queue, taking in zip(waiting, found[::2], found[1::2])
+                if in_queue is None and taking is None}
+        states = [["lost", None] if job_id in lost else state for job_id, state in zip(job_ids, states)]
+    gone = [j for j, (status, _) in zip(job_ids, states) if status not in counts]
     if gone:
         redis.srem(key, *gone)
-    for status in statuses:
+    for status, _ in states:
         if status in counts:
             counts[status] += 1
     return counts
