@@ -112,17 +112,22 @@ class Processes:
         process = self.running[name]
         if process.poll() is None:
             process.send_signal(signum)
+        return self.wait_exit(name, signum, seconds)
+
+    def wait_exit(self, name, signum, seconds):
         try:
-            return process.wait(timeout=seconds)
+            return self.running[name].wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{name} did not exit within {seconds} s of signal {signum}") from None
 
     def stop_all(self, signum=signal.SIGTERM, seconds=20):
-        """Signal every running process at once, then wait for each; returns {name: exit code}."""
+        """Signal every running process once, all at once, then wait for each; returns {name: exit code}.
+
+        Once only: a second SIGTERM tells an RQ worker busy with a job to stop cold."""
         live = {n: p for n, p in self.running.items() if p.poll() is None}
         for process in live.values():
             process.send_signal(signum)
-        return {name: self.send_signal(name, signum, seconds) for name in live}
+        return {name: self.wait_exit(name, signum, seconds) for name in live}
 
     def close(self):
         for process in self.running.values():

@@ -19,6 +19,7 @@ from ..templating import TemplateError
 from . import claims
 from .dispatch import enqueue_ids, forget_job
 from .finish import finish_if_done
+from .overlap import InFlight
 from .ratelimit import limiter_for
 from .render import Renderer, field_values
 
@@ -42,6 +43,7 @@ class BatchSender:
         self.limiter = limiter_for(get_redis(), self.channel, self.settings, program)
         self.token = uuid.uuid4().hex
         self.renderer = Renderer(program, self.channel, self.settings)
+        self.in_flight = InFlight()  # the previous chunk's channel call, while this one is prepared
 
     @property
     def chunk_size(self):
@@ -66,8 +68,11 @@ class BatchSender:
                 if not self._send_chunk(claimed[start:start + self.chunk_size], rest):
                     break
         finally:
-            # Whatever was claimed and not handed over goes back (or is cancelled with the program).
-            claims.release(self.token, "cancelled" if _status(self.program.id) == "cancelled" else "queued")
+            try:
+                self.in_flight.close()  # the last chunk's results land before the job ends
+            finally:
+                # Whatever was claimed and not handed over goes back (or is cancelled with the program).
+                claims.release(self.token, "cancelled" if _status(self.program.id) == "cancelled" else "queued")
 
     def _send_chunk(self, chunk, rest):
         """Send one chunk; False when the job should stop (paused, cancelled, window closed)."""
@@ -106,7 +111,12 @@ class BatchSender:
         # Ownership check too: a worker whose lease ran out while it waited sends nothing.
         handed = set(claims.hand_over(self.token, [o.id for o in outgoing]))
         batch = [o for o in outgoing if o.id in handed]
-        results.extend(self._call_channel(batch))
+        self.in_flight.start(self._call_channel, (batch,),
+                             then=lambda answered: self._apply(results + answered, units, attempts))
+        return True
+
+    def _apply(self, results, units, attempts):
+        """Write a chunk's results; schedule its transient failures' retry."""
         outcome, next_at = claims.apply_results(self.token, results, units, self.program.cost_per_unit, attempts,
                                                 self.max_attempts, self.per_piece)
         if outcome["transient"]:
@@ -114,7 +124,6 @@ class BatchSender:
                 enqueue_ids(self.program, outcome["transient"], at=next_at)
             except RedisError:  # the messages are queued in the database; the reconciler dispatches them
                 log.warning("program #%s: could not schedule a retry; the reconciler will", self.program.id)
-        return True
 
     def _call_channel(self, batch):
         if not batch:
