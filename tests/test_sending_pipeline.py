@@ -168,6 +168,28 @@ def test_receipts_move_messages_on_and_a_fast_receipt_is_not_overwritten(app, ma
     assert Message.get_by_id(second.id).status == "bounced"
 
 
+def test_a_letter_moves_from_rendered_to_printed_to_mailed_in_the_channels_words(
+        app, make_program, fixture_channel_on, client_as, monkeypatch):
+    from chapar.events import record_event
+
+    monkeypatch.setattr(fixture_channel.RecordingChannel, "sent_label", "Rendered")
+    program = make_program(contacts=add_contacts(3))
+    launch(program)
+    run_worker(app)
+    first, second, third = Message.select().where(Message.program == program).order_by(Message.id)
+    record_event("printed", message=first.id)
+    record_event("mailed", message=first.id)
+    record_event("mailed", message=second.id)  # handed to the post without a printer reporting
+    record_event("printed", message=second.id)  # a late printer report never undoes "mailed"
+    assert [m.status for m in Message.select().order_by(Message.id)] == ["mailed", "mailed", "sent"]
+    assert progress(program).counts["mailed"] == 2
+    page = client_as("viewer").get(f"/programs/{program.id}/messages").get_data(as_text=True)
+    assert '<span class="badge ok">Mailed</span>' in page and '<span class="badge ok">Rendered</span>' in page
+    assert '<span class="badge ok">Sent</span>' not in page
+    shown = client_as("viewer").get(f"/messages/{third.id}").get_data(as_text=True)
+    assert "Rendered" in shown
+
+
 def test_a_cost_per_piece_such_as_postage_is_estimated_and_charged_on_every_message(app, make_program, monkeypatch):
     from decimal import Decimal
 

@@ -68,7 +68,9 @@ def message_entries(message):
         entries.append(TimelineEntry(when=message.queued_at, kind="queued", title=_l("Queued")))
     if message.sent_at:
         details = ((_l("Provider id"), message.provider_id),) if message.provider_id else ()
-        entries.append(TimelineEntry(when=message.sent_at, kind="sent", title=_l("Sent"), details=details))
+        channel = channels().get(message.program.channel)
+        sent = (channel.sent_label if channel is not None else None) or _l("Sent")  # "Rendered" for a letter
+        entries.append(TimelineEntry(when=message.sent_at, kind="sent", title=sent, details=details))
     if message.delivered_at:
         entries.append(TimelineEntry(when=message.delivered_at, kind="delivered", title=_l("Delivered")))
     if message.failed_at:

@@ -88,6 +88,7 @@ class Channel:
     template_links = ()  # names the channel fills under `links` in merge tags ("unsubscribe")
     html_fields = ()  # content fields rendered with HTML autoescaping
     batch_size = 100  # messages per send() call
+    sent_label = None  # what "sent" means to people on this channel when not "Sent": "Rendered" for letters
     # True when the provider deduplicates on OutgoingMessage.idempotency_key, so a batch whose
     # worker died mid-send may be sent again. Otherwise such messages become "uncertain".
     idempotent = False

@@ -9,7 +9,7 @@ from .custom_field import FIELD_KINDS, ContactFieldValue, CustomField
 from .event_record import EventRecord
 from .import_job import IMPORT_STATUSES, ImportJob
 from .inbound import InboundMessage
-from .message import FINAL_STATUSES, MESSAGE_STATUSES, PENDING_STATUSES, SKIP_REASONS, Message
+from .message import DELIVERED_STATUSES, FINAL_STATUSES, MESSAGE_STATUSES, PENDING_STATUSES, SKIP_REASONS, Message
 from .program import (CONSENT_POLICIES, FINAL_PROGRAM_STATUSES, PROGRAM_STATUSES, SCHEDULE_KINDS,
                       Program)
 from .segment import Segment
@@ -24,7 +24,7 @@ CORE_MODELS = (User, ApiToken, AuditLog, SiteSetting, Contact, ConsentRecord, Ta
 
 __all__ = ["AuditLog", "ApiToken", "BaseModel", "CAMPAIGN_STATUSES", "CHANNELS", "CONSENT_POLICIES", "Campaign",
            "CampaignTag", "ContentItem", "EventRecord", "FINAL_PROGRAM_STATUSES", "FINAL_STATUSES",
-           "InboundMessage", "MESSAGE_STATUSES", "Message", "OBJECTIVE_METRICS", "PENDING_STATUSES",
+           "DELIVERED_STATUSES", "InboundMessage", "MESSAGE_STATUSES", "Message", "OBJECTIVE_METRICS", "PENDING_STATUSES",
            "PROGRAM_STATUSES", "Program", "SCHEDULE_KINDS", "SKIP_REASONS", "CONSENT_METHODS", "CONSENT_STATUSES",
            "CORE_MODELS",
            "ConsentRecord", "Contact", "ContactFieldValue", "ContactTag", "CustomField", "FIELD_KINDS",

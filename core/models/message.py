@@ -6,10 +6,12 @@ from .contact import Contact
 from .program import Program
 
 # queued -> sending (claimed under a lease) -> handed (given to the channel) -> sent -> delivered,
-# or failed / bounced; skipped at launch; cancelled with the program; uncertain when a worker
+# or failed / bounced; a letter goes sent (rendered) -> printed -> mailed; skipped at launch; cancelled with the program; uncertain when a worker
 # died while a channel that cannot deduplicate held the message (see docs/sending.md).
-MESSAGE_STATUSES = ("skipped", "queued", "sending", "handed", "sent", "delivered", "failed", "bounced",
-                    "cancelled", "uncertain")
+MESSAGE_STATUSES = ("skipped", "queued", "sending", "handed", "sent", "delivered", "printed", "mailed", "failed",
+                    "bounced", "cancelled", "uncertain")
+# Statuses of a message that reached its recipient, or is on its way there for good.
+DELIVERED_STATUSES = ("sent", "delivered", "printed", "mailed")
 PENDING_STATUSES = ("queued", "sending", "handed")
 FINAL_STATUSES = tuple(s for s in MESSAGE_STATUSES if s not in PENDING_STATUSES)
 # Launch skips for all but contact_deleted, which a send finds (so does a consent change since launch).

@@ -11,7 +11,8 @@ PROGRAM_STATUS_LABELS = {
 }
 MESSAGE_STATUS_LABELS = {
     "skipped": _l("Skipped"), "queued": _l("Queued"), "sending": _l("Sending"), "handed": _l("With the provider"),
-    "sent": _l("Sent"), "delivered": _l("Delivered"), "failed": _l("Failed"), "bounced": _l("Bounced"),
+    "sent": _l("Sent"), "delivered": _l("Delivered"), "printed": _l("Printed"), "mailed": _l("Mailed"),
+    "failed": _l("Failed"), "bounced": _l("Bounced"),
     "cancelled": _l("Cancelled"), "uncertain": _l("Uncertain"),
 }
 SKIP_REASON_LABELS = {
@@ -36,6 +37,7 @@ CAPABILITY_LABELS = {"two_way": _l("Two-way"), "delivery_receipts": _l("Delivery
 EVENT_LABELS = {
     "delivered": _l("Delivered"), "opened": _l("Opened"), "clicked": _l("Clicked"), "replied": _l("Replied"),
     "bounced": _l("Bounced"), "unsubscribed": _l("Unsubscribed"), "complained": _l("Complained"),
+    "printed": _l("Printed"), "mailed": _l("Mailed"),
     "program.launched": _l("Program launched"), "program.sent": _l("Program sent"),
     "program.failed": _l("Program failed"),
 }

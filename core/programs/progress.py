@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from peewee import fn
 
-from ..models import FINAL_STATUSES, MESSAGE_STATUSES, PENDING_STATUSES, EventRecord, Message, Program, utcnow
+from ..models import DELIVERED_STATUSES, FINAL_STATUSES, MESSAGE_STATUSES, PENDING_STATUSES, EventRecord, Message, Program, utcnow
 
 RATE_WINDOW = timedelta(seconds=60)
 
@@ -53,7 +53,7 @@ def objective_value(campaign):
     programs = Program.select(Program.id).where(Program.campaign == campaign)
     metric = campaign.objective_metric
     if metric == "delivered":
-        value = Message.select().where(Message.program.in_(programs) & Message.status.in_(("sent", "delivered")))
+        value = Message.select().where(Message.program.in_(programs) & Message.status.in_(DELIVERED_STATUSES))
         # Channels with receipts move messages to delivered; others count once accepted.
         return Decimal(value.count())
     names = {"responses": ("replied", "submitted"), "leads": ("lead",), "deals_won": ("deal_won",),

@@ -2,7 +2,7 @@
 from peewee import fn
 
 from ..events import record_event
-from ..models import PENDING_STATUSES, Message, Program, utcnow
+from ..models import DELIVERED_STATUSES, PENDING_STATUSES, Message, Program, utcnow
 
 
 def finish_if_done(program_id):
@@ -12,7 +12,7 @@ def finish_if_done(program_id):
     if pending.exists():
         return None
     delivered = (Message.select().where((Message.program == program_id)
-                                        & Message.status.in_(("sent", "delivered", "bounced", "uncertain"))).exists())
+                                        & Message.status.in_(DELIVERED_STATUSES + ("bounced", "uncertain"))).exists())
     failed = Message.select().where((Message.program == program_id) & (Message.status == "failed")).exists()
     status = "failed" if failed and not delivered else "sent"
     done = (Program.update(status=status, finished_at=utcnow(), updated_at=utcnow())

@@ -11,6 +11,9 @@ RECEIPTS = {
     "delivered": ("delivered", ("sending", "handed", "sent", "uncertain")),
     "bounced": ("bounced", ("sending", "handed", "sent", "delivered", "uncertain")),
     "undelivered": ("failed", ("sending", "handed", "sent", "uncertain")),
+    # Paper: a printer finished the letter, then a person marked it handed to the post.
+    "printed": ("printed", ("sent", "uncertain")),
+    "mailed": ("mailed", ("sent", "printed", "uncertain")),
 }
 
 
@@ -23,6 +26,8 @@ def apply_receipt(message_id, name, error=""):
     changes = {"status": status, "updated_at": now}
     if status == "delivered":
         changes["delivered_at"] = now
+    elif status in ("printed", "mailed"):
+        pass  # the event records when; nothing failed
     else:
         changes.update(failed_at=now, reason=name, error=str(error or "")[:2000])
     return bool(Message.update(**changes).where((Message.id == message_id) & Message.status.in_(after)).execute())

@@ -49,7 +49,7 @@ def _launch_page(program, refusal=None, status=200):
     channel = channel_of(program)
     return render("webui/programs/confirm_launch.html", status=status, program=program, channel=channel,
                   schedule=schedule_text(program), refusal=refusal, **estimate_context(program, channel),
-                  **labels())
+                  **labels(program))
 
 
 @blueprint.route("/programs/<id:program_id>/launch", methods=["GET"])
@@ -118,7 +118,7 @@ def _confirm_page(program, action, status=200, error=None):
     }
     title, text, button = texts[action]
     return render("webui/programs/confirm.html", status=status, program=program, action=action, title=title,
-                  text=text, button=button, error=error, **labels())
+                  text=text, button=button, error=error, **labels(program))
 
 
 def _confirmed(program_id, action, perform):

@@ -72,7 +72,7 @@ def program_messages(program_id):
     return render("webui/programs/messages.html", program=program, rows=rows, before=before, after=after,
                   counts=counts, total=sum(counts.values()), selected=status, reason=reason,
                   skipped=skipped_by_reason(program), currency=program.campaign.currency,
-                  contact_link=contact_link, can_export=current_user.can("manager"), **labels())
+                  contact_link=contact_link, can_export=current_user.can("manager"), **labels(program))
 
 
 def _cell(value):
@@ -118,7 +118,7 @@ def message_show(message_id):
     return render("webui/programs/message.html", message=message, program=message.program,
                   channel_label=channel.label if channel else message.program.channel,
                   currency=message.program.campaign.currency, timeline=message_entries(message),
-                  contact_link=contact_link, **labels())
+                  contact_link=contact_link, **labels(message.program))
 
 
 @blueprint.route("/programs/<id:program_id>/inbound")
@@ -130,4 +130,4 @@ def program_inbound(program_id):
              .where(InboundMessage.program == program)
              .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()))
     return render("webui/programs/inbound.html", program=program, page=paginate(query, per_page=PAGE_SIZE),
-                  contact_link=contact_link, **labels())
+                  contact_link=contact_link, **labels(program))

@@ -42,7 +42,7 @@ ACTIONS = {
 STATUS_BADGES = {"draft": "muted", "ready": "ok", "scheduled": "warn", "sending": "warn", "paused": "warn",
                  "sent": "ok", "cancelled": "muted", "failed": "error"}
 MESSAGE_BADGES = {"skipped": "muted", "queued": "muted", "sending": "warn", "handed": "warn", "sent": "ok",
-                  "delivered": "ok", "failed": "error", "bounced": "error", "cancelled": "muted", "uncertain": "warn"}
+                  "delivered": "ok", "printed": "ok", "mailed": "ok", "failed": "error", "bounced": "error", "cancelled": "muted", "uncertain": "warn"}
 
 
 def program_or_404(program_id):
@@ -76,9 +76,13 @@ def skipped_by_reason(program):
     return sorted(rows, key=lambda row: -row[1])
 
 
-def labels():
-    """The label tables every program template may use."""
-    return {"status_labels": PROGRAM_STATUS_LABELS, "message_labels": MESSAGE_STATUS_LABELS,
+def labels(program=None):
+    """The label tables every program template may use; "sent" in the program's channel's words."""
+    channel = channel_of(program) if program is not None else None
+    message_labels = MESSAGE_STATUS_LABELS
+    if channel is not None and channel.sent_label:
+        message_labels = {**MESSAGE_STATUS_LABELS, "sent": channel.sent_label}
+    return {"status_labels": PROGRAM_STATUS_LABELS, "message_labels": message_labels,
             "reason_labels": SKIP_REASON_LABELS, "status_badges": STATUS_BADGES, "message_badges": MESSAGE_BADGES,
             "action_labels": INBOUND_ACTION_LABELS, "reply_labels": REPLY_LABELS, "money": money, "duration": duration}
 
@@ -91,7 +95,7 @@ def progress_context(program):
             "skipped": skipped_by_reason(program) if launched else [],
             "actual": actual_cost(program) if launched else None,
             "units": spent_units(program) if launched else 0, "schedule": schedule_text(program),
-            "actions": [action for action in ACTIONS if allowed(program, action)], **labels()}
+            "actions": [action for action in ACTIONS if allowed(program, action)], **labels(program)}
 
 
 def schedule_text(program):
@@ -194,7 +198,7 @@ def program_estimate(program_id):
     if not request.headers.get("HX-Request"):
         return redirect(url_for("webui.program_show", program_id=program.id, estimate=1))
     return render("webui/programs/show_estimate.html", program=program,
-                  **estimate_context(program, channel_of(program)), **labels())
+                  **estimate_context(program, channel_of(program)), **labels(program))
 
 
 from . import program_actions, program_messages  # noqa: E402,F401 - attach their routes
