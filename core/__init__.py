@@ -11,6 +11,9 @@ from .db import db
 from .documents import DocumentError, render_pdf
 from .events import Event, record_event, track
 from .hookspecs import hookimpl
+from .http_templates import (ERROR_CHARS, answer_passes, connection_dropped, dig_json, fill_template, header_escape,
+                             id_in_answer, json_escape, parse_headers, parse_retry_after, parse_status_map,
+                             unknown_placeholders, url_escape)
 from .inbound import record_inbound
 from .models import BaseModel, Campaign, Contact, EventRecord, InboundMessage, Message, Program, utcnow
 from .queue import enqueue, get_queue, get_redis
@@ -27,4 +30,7 @@ __all__ = [
     "OutgoingMessage", "page_of", "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit",
     "record_event", "record_inbound", "register_api_blueprint", "render_pdf", "require_role", "SegmentFilter",
     "SendResult", "TimelineEntry", "track", "utcnow", "__version__",
+    # the generic HTTP gateways' templates and answers (http_templates.py)
+    "answer_passes", "connection_dropped", "dig_json", "ERROR_CHARS", "fill_template", "header_escape", "id_in_answer",
+    "json_escape", "parse_headers", "parse_retry_after", "parse_status_map", "unknown_placeholders", "url_escape",
 ]

@@ -21,17 +21,36 @@ import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from urllib.parse import urlsplit
 
-from chapar import Field, SendResult
+from chapar import (ERROR_CHARS, Field, SendResult, answer_passes, header_escape, id_in_answer, json_escape,
+                    parse_headers, url_escape)
+from chapar import connection_dropped as dropped
+from chapar import dig_json as dig
+from chapar import fill_template as render
+from chapar import parse_retry_after as retry_after
+from chapar import parse_status_map as parse_status_words
+from chapar import unknown_placeholders as unknown_placeholder_names
 from flask_babel import lazy_gettext as _l
 
 from ..inbound import received
 from ..numbers import national
 from ..providers.base import ProviderError, SmsProvider
-from ..receipts import receipt
-from .http_templates import (SAMPLE, DEFAULT_STATUS_MAP, ERROR_CHARS, render, url_escape, json_escape, header_escape, unknown_placeholders, parse_status_map, parse_headers, dig, dropped, retry_after)
+from ..receipts import STATES, receipt
 from .registry import hookimpl
+
+# The SMS gateway's own template words; the template machinery is the core's (chapar.fill_template …).
+PLACEHOLDERS = ("to", "to_digits", "to_national", "sender", "text", "reference", "message_id", "receipt_url",
+                "api_key", "encoding", "segments")
+SAMPLE = {"to": "+989121234567", "to_digits": "989121234567", "to_national": "09121234567", "sender": "Chapar",
+          "text": 'Hello "friend"\n', "reference": "chapar-1", "message_id": "1", "segments": "1",
+          "receipt_url": "https://chapar.example/sms/gateways/1/receipt?secret=s&message=1", "api_key": "key",
+          "encoding": "ucs2"}
+DEFAULT_STATUS_MAP = ("DELIVERED=delivered, DELIVRD=delivered, FAILED=failed, UNDELIV=failed, REJECTED=failed, "
+                      "EXPIRED=expired, PENDING=pending, SENT=pending, ACCEPTED=pending")
+unknown_placeholders = partial(unknown_placeholder_names, known=PLACEHOLDERS)
+parse_status_map = partial(parse_status_words, states=STATES)
 
 log = logging.getLogger(__name__)
 
@@ -215,29 +234,9 @@ class HttpProvider(SmsProvider):
             data = json.loads(text)
         except ValueError:
             data = None
-        if not self._succeeded(text, data):
+        if not answer_passes(self.settings.get("success"), text, data):
             return SendResult.permanent(message_id, f"refused: {short}")
-        return SendResult.accepted(message_id, self._message_id(text, data))
-
-    def _succeeded(self, text, data):
-        rule = (self.settings.get("success") or "").strip()
-        if not rule:
-            return True
-        if rule.startswith("re:"):
-            return re.search(rule[3:], text) is not None
-        path, sep, expected = rule.partition("=")
-        found = dig(data, path.strip())
-        if not sep:
-            return bool(found)
-        return found is not None and str(found).lower() == expected.strip().lower()
-
-    def _message_id(self, text, data):
-        rule = (self._get("message_id_path") or "").strip()
-        if rule.startswith("re:"):
-            found = re.search(rule[3:], text)
-            return (found.group(1) if found and found.groups() else found.group(0) if found else "") or ""
-        value = dig(data, rule) if rule else None
-        return "" if value is None or isinstance(value, (dict, list)) else str(value)
+        return SendResult.accepted(message_id, id_in_answer(self._get("message_id_path"), text, data))
 
     # HTTP, with one kept-alive connection per thread and host ------------------------------------
 
