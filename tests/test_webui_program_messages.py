@@ -105,3 +105,13 @@ def test_the_received_list_says_what_a_keyword_did_and_how_its_reply_went(client
     page = html(client_as("viewer").get(f"/programs/{program.id}/inbound"))
     assert "Unsubscribed (keyword)" in page and "reply sent" in page
     assert "Help reply (keyword)" in page and "reply failed: gateway said 503" in page
+
+
+def test_the_received_list_links_what_was_received_only_on_this_site(client_as, make_program):  # noqa: F811
+    program = sent_program(client_as, make_program)
+    record_inbound("fixture", "+15550001", "", program=program.id, data={"url": "/fax/received/7.pdf"})
+    for hostile in ("//evil.example/x.pdf", "https://evil.example/x.pdf", "/\\evil.example", "javascript:alert(1)"):
+        record_inbound("fixture", "+15550002", "", program=program.id, data={"url": hostile})
+    page = html(client_as("viewer").get(f"/programs/{program.id}/inbound"))
+    assert page.count("Open what was received") == 1 and 'href="/fax/received/7.pdf"' in page
+    assert "evil.example" not in page and "javascript:" not in page

@@ -18,10 +18,11 @@ class DocumentError(Exception):
     """The document could not be made; the message says why, for people."""
 
 
-def render_pdf(html, *, stylesheets=(), folders=None, target=None):
+def render_pdf(html, *, stylesheets=(), folders=None, target=None, count_pages=False):
     """The PDF of `html` (a whole document or a fragment): bytes, or written to the binary file
     `target`. `stylesheets` are CSS strings added after the document's own; `folders` maps more
     URL path prefixes to folders the document may load from ({"/letterheads/": Path(...)}).
+    With `count_pages`, returns (bytes or None, number of pages): the layout knows it already.
 
     Remote URLs and local paths are never fetched; what is refused is left out of the PDF and
     logged. Raises DocumentError for HTML too large to render."""
@@ -37,8 +38,10 @@ def render_pdf(html, *, stylesheets=(), folders=None, target=None):
     sheets = [fonts] + [CSS(string=css, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher, font_config=font_config)
                         for css in stylesheets]
     out = target if target is not None else io.BytesIO()
-    document.write_pdf(out, stylesheets=sheets, font_config=font_config)
-    return None if target is not None else out.getvalue()
+    laid_out = document.render(stylesheets=sheets, font_config=font_config)
+    laid_out.write_pdf(out)
+    pdf = None if target is not None else out.getvalue()
+    return (pdf, len(laid_out.pages)) if count_pages else pdf
 
 
 @functools.lru_cache(maxsize=1)

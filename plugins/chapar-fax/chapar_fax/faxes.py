@@ -1,0 +1,169 @@
+"""What happened to submitted faxes: transports' reports (polled or called back) mapped onto the
+message, and faxes that met a busy line or no answer submitted again with backoff.
+
+A line reports only on the jobs it submitted (FaxJob.line): holding one line's secret must not let
+anyone mark another line's (or another channel's) messages delivered or failed. Reports about jobs
+we do not know are logged and ignored.
+
+Retries: a busy or unanswered fax is submitted again after retry_minutes × 2^(try-1) while the
+line's max_tries allow; after the last try the message fails "busy" / "no answer". Due retries are
+claimed one by one (state retry → resubmitted in one UPDATE), so two workers never fax twice.
+"""
+import datetime
+import logging
+import os
+
+from chapar import Message, Program, channel_settings, record_event, utcnow
+
+from .lines import FaxJob, FaxLine
+from .outgoing import image_for, submit
+from .store import sent_paths
+from .transports.base import OUTCOMES, FaxDocument, FaxStatus, TransportError
+from .transports.registry import transport_for, transport_kinds
+
+log = logging.getLogger(__name__)
+DEFAULT_POLL_SECONDS = 30
+RETRY_OUTCOMES = {"busy": "busy", "no_answer": "no answer"}
+
+
+def poll_seconds():
+    """CHAPAR_FAX_POLL_SECONDS (environment): seconds between two polls of the lines (30)."""
+    try:
+        return max(1, int(os.environ.get("CHAPAR_FAX_POLL_SECONDS", DEFAULT_POLL_SECONDS)))
+    except ValueError:
+        log.warning("CHAPAR_FAX_POLL_SECONDS is not a number of seconds; polling every %s", DEFAULT_POLL_SECONDS)
+        return DEFAULT_POLL_SECONDS
+
+
+def retry_delay(line, attempt):
+    """How long after try `attempt` the next one goes out."""
+    return datetime.timedelta(minutes=max(0, line.retry_minutes or 0) * 2 ** max(0, attempt - 1))
+
+
+def report(line, statuses):
+    """Apply FaxStatus reports from `line`'s transport; returns the FaxJobs they were about."""
+    touched = []
+    for status in statuses:
+        if not isinstance(status, FaxStatus) or status.outcome not in OUTCOMES:
+            log.error("fax line %s: %r is not a FaxStatus with a known outcome; ignored", line.name, status)
+            continue
+        job = (FaxJob.select().where((FaxJob.line == line) & (FaxJob.provider_id == str(status.provider_id)[:200]))
+               .order_by(FaxJob.id.desc()).first())
+        if job is None:
+            log.warning("fax line %s: report %s for unknown job %r ignored", line.name, status.outcome,
+                        status.provider_id)
+            continue
+        if job.state != "pending" or status.outcome == "pending":
+            continue  # already final (a report sent twice), or nothing new
+        _apply(line, job, status)
+        touched.append(job)
+    return touched
+
+
+def _apply(line, job, status):
+    job.pages = status.pages if status.pages is not None else job.pages
+    job.reason = (status.reason or "")[:500]
+    job.updated_at = utcnow()
+    properties = {"channel": "fax", "line": line.name, "attempt": job.attempt}
+    if status.outcome == "delivered":
+        job.state = "delivered"
+        job.save()
+        record_event("delivered", message=job.message_id, pages=job.pages, **properties)
+    elif status.outcome in RETRY_OUTCOMES and job.attempt < max(1, line.max_tries or 1):
+        job.state, job.next_try_at = "retry", utcnow() + retry_delay(line, job.attempt)
+        job.save()
+    else:
+        job.state = "failed"
+        job.save()
+        if status.outcome in RETRY_OUTCOMES:
+            error = f"{RETRY_OUTCOMES[status.outcome]} after {job.attempt} tries"
+        else:
+            error = status.reason or status.outcome
+        record_event("undelivered", message=job.message_id, error=error, **properties)
+
+
+def resubmit_due(now=None):
+    """Submit again every fax whose retry is due; returns how many went to a transport."""
+    now = now or utcnow()
+    due = list(FaxJob.select().where((FaxJob.state == "retry") & (FaxJob.next_try_at <= now)).order_by(FaxJob.id))
+    settings = channel_settings("fax")
+    submitted = 0
+    for job in due:
+        claimed = (FaxJob.update(state="resubmitted", updated_at=utcnow())
+                   .where((FaxJob.id == job.id) & (FaxJob.state == "retry")).execute())
+        if claimed:
+            submitted += _resubmit(job, settings)
+    return submitted
+
+
+def _resubmit(job, settings):
+    line = FaxLine.get_or_none(FaxLine.id == job.line_id)
+    message = Message.get_or_none(Message.id == job.message_id)
+    pdf, tiff = sent_paths(message.program_id, message.id) if message is not None else (None, None)
+    if line is None or message is None or not pdf.exists():
+        if message is not None:
+            record_event("undelivered", message=message, channel="fax", error="retry impossible: line or fax gone")
+        _set(job, "failed", "retry impossible: line or fax gone")
+        return 0
+    status = Program.select(Program.status).where(Program.id == message.program_id).scalar()
+    if status == "paused":  # the marketer stopped the program: its retries wait with it
+        _set(job, "retry", "program paused", next_try_at=utcnow() + datetime.timedelta(seconds=poll_seconds()))
+        return 0
+    if status == "cancelled":
+        _set(job, "failed", "program cancelled")
+        record_event("undelivered", message=message, channel="fax", error="not tried again: program cancelled")
+        return 0
+    try:
+        document = FaxDocument(message_id=message.id, to=message.address, pdf_path=str(pdf),
+                               tiff_path=image_for(pdf, tiff, line, settings), pages=job.pages or 1,
+                               sender=line.sender, attempt=job.attempt + 1)
+        result = submit(line, [document])[0]
+    except (TransportError, LookupError, OSError) as exc:
+        log.warning("fax line %s: retry of message %s put off: %s", line.name, message.id, exc)
+        _set(job, "retry", str(exc), next_try_at=utcnow() + retry_delay(line, 1))
+        return 0
+    if result.outcome == "transient":
+        wait = datetime.timedelta(seconds=result.retry_after) if result.retry_after else retry_delay(line, 1)
+        _set(job, "retry", result.error, next_try_at=utcnow() + wait)
+    elif result.outcome in ("permanent", "uncertain"):
+        _set(job, "failed", result.error)
+        record_event("undelivered", message=message, channel="fax", line=line.name, error=result.error)
+    return 1
+
+
+def _set(job, state, reason, next_try_at=None):
+    FaxJob.update(state=state, reason=(reason or "")[:500], next_try_at=next_try_at, updated_at=utcnow()).where(
+        FaxJob.id == job.id).execute()
+
+
+def polled_lines():
+    """Lines whose transport kind may report only when asked (FaxTransport.polls; an instance may
+    say otherwise for its settings)."""
+    kinds = [kind for kind, cls in transport_kinds().items() if cls.polls]
+    return list(FaxLine.select().where(FaxLine.kind.in_(kinds or [""])))
+
+
+def poll_lines():
+    """Ask each polled line about its pending jobs and apply what it says; returns reports applied."""
+    applied = 0
+    for line in polled_lines():
+        pending = [job.provider_id for job in FaxJob.select(FaxJob.provider_id)
+                   .where((FaxJob.line == line) & (FaxJob.state == "pending"))]
+        if not pending:
+            continue
+        try:
+            transport = transport_for(line)
+            if not transport.polls:  # a kind that may poll, configured to be called back instead
+                continue
+            statuses = transport.poll(pending)
+        except Exception:  # one unreachable line must not keep the others from being polled
+            log.exception("fax line %s: poll failed", line.name)
+            continue
+        applied += len(report(line, statuses or []))
+    return applied
+
+
+def tick():
+    """RQ job (the periodic hook enqueues it): poll the lines, then submit the retries that are due."""
+    return {"reports": poll_lines(), "resubmitted": resubmit_due()}
+
