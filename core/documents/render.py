@@ -3,6 +3,7 @@ import atexit
 import functools
 import io
 import logging
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def render_pdf(html, *, stylesheets=(), folders=None, target=None, count_pages=F
 
     Remote URLs and local paths are never fetched; what is refused is left out of the PDF and
     logged. Raises DocumentError for HTML too large to render."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     from .fetcher import ASSET_ORIGIN, OwnAssetsFetcher
 
@@ -35,13 +36,26 @@ def render_pdf(html, *, stylesheets=(), folders=None, target=None, count_pages=F
     fetcher = OwnAssetsFetcher(folders)
     font_config, fonts = _fonts()
     document = HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher)
-    sheets = [fonts] + [CSS(string=css, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher, font_config=font_config)
-                        for css in stylesheets]
+    folder_key = tuple(sorted((prefix, str(path)) for prefix, path in (folders or {}).items()))
+    sheets = [fonts] + [_stylesheet(css, folder_key) for css in stylesheets]
     out = target if target is not None else io.BytesIO()
     laid_out = document.render(stylesheets=sheets, font_config=font_config)
     laid_out.write_pdf(out)
     pdf = None if target is not None else out.getvalue()
     return (pdf, len(laid_out.pages)) if count_pages else pdf
+
+
+@functools.lru_cache(maxsize=64)
+def _stylesheet(css, folder_key):
+    """A parsed stylesheet, kept for the next document: a batch of letters shares its CSS, and
+    parsing it again for every letter costs more than the cache. Keyed by the folders it may load
+    from, so an image in one set of folders is never served from another."""
+    from weasyprint import CSS
+
+    from .fetcher import ASSET_ORIGIN, OwnAssetsFetcher
+
+    fetcher = OwnAssetsFetcher({prefix: Path(path) for prefix, path in folder_key} or None)
+    return CSS(string=css, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher, font_config=_fonts()[0])
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,6 +69,8 @@ def _fonts():
 
     font_config = FontConfiguration()
     fonts = CSS(string=FONT_FACES, base_url=ASSET_ORIGIN + "/", url_fetcher=OwnAssetsFetcher(), font_config=font_config)
-    # Dropped before interpreter shutdown: its __del__ needs Pango, which is gone by then.
+    # Dropped before interpreter shutdown: its __del__ needs Pango, which is gone by then (the
+    # parsed stylesheets hold it too).
     atexit.register(_fonts.cache_clear)
+    atexit.register(_stylesheet.cache_clear)
     return font_config, fonts

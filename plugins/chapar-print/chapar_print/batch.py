@@ -6,9 +6,9 @@ import io
 from html import escape
 
 from chapar import Contact, Message, render_pdf
-from pypdf import PdfReader, PdfWriter
 
 from .letters import direction
+from .pdf_stream import StreamingPdf
 from .store import rendered_letters
 
 # name: (columns, rows, label width, label height, sheet top margin, left margin, column gap), mm on A4.
@@ -23,24 +23,21 @@ MANIFEST_LINES = 7  # address columns: name, company, two street lines, city, re
 def merge_letters(program_id, target, duplex=False, only=None):
     """Write every rendered letter of the program (or those of the message ids in `only`) into
     `target` (a binary file), one after the other; with `duplex`, a letter of an odd number of pages
-    gets a blank page after it so the next starts on a new sheet. Returns (letters, pages)."""
-    writer = PdfWriter()
-    letters = pages = 0
+    gets a blank page after it so the next starts on a new sheet. One letter is in memory at a time
+    (pdf_stream.py). Returns (letters, pages)."""
+    merged = StreamingPdf(target)
+    letters = 0
     for message_id, path in rendered_letters(program_id):
         if only is not None and message_id not in only:
             continue
-        reader = PdfReader(str(path))
-        writer.append(reader)
-        count = len(reader.pages)
+        count, box = merged.append_file(path)
         if duplex and count % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(width=float(box.width), height=float(box.height))
-            count += 1
-        letters, pages = letters + 1, pages + count
+            merged.add_blank(box)
+        letters += 1
     if not letters:
-        writer.add_blank_page(width=595.28, height=841.89)  # a valid, empty PDF
-    writer.write(target)
-    return letters, pages
+        merged.add_blank([0, 0, 595.28, 841.89])  # a valid, empty PDF
+    merged.close()
+    return letters, merged.pages if letters else 0
 
 
 def program_duplex(program):

@@ -13,10 +13,12 @@ from flask_babel import lazy_gettext as _l
 from .cups import check_printer, printer_from_settings, settings_errors
 from .layouts import PAGE_SIZES, WINDOWS
 from .letters import MAX_BODY, LetterError, number, render_letter
+from .logo import current_logo, logo_folder
+from .qr_links import save_target, tracked_qr_url
 from .store import letter_path, test_letter_path, write_atomically
 
 log = logging.getLogger(__name__)
-SETTINGS_USED = ("sender_name", "return_address", "letterhead")  # what changes a letter's look
+SETTINGS_USED = ("sender_name", "return_address", "letterhead", "public_url")  # what changes a letter's look
 # Letters estimate() rendered, for send() to write: key -> (pages, pdf). Per process (the core makes
 # a channel object per lookup), a few batches' worth at most.
 _CACHE = OrderedDict()
@@ -56,6 +58,10 @@ class PrintChannel(Channel):
         Field("return_address", _l("Return address"), kind="textarea", max_length=500),
         Field("letterhead", _l("Letterhead"), kind="textarea", max_length=1000,
               help=_l("Lines at the top of every letter; the first is printed large.")),
+        Field("public_url", _l("Public address"), kind="url", max_length=200,
+              help=_l("Chapar's address on the internet, e.g. https://chapar.example. QR codes then lead through it, "
+                      "so each scan is counted as a click on that letter. Empty: CHAPAR_PUBLIC_URL, else the QR code "
+                      "holds the link itself and scans are not counted.")),
         Field("postage", _l("Postage per letter"), kind="number", default=0,
               help=_l("Added to each letter's cost; the cost per page is set on the program.")),
         Field("cups_server", _l("CUPS print server"), max_length=260,
@@ -123,17 +129,25 @@ class PrintChannel(Channel):
                 continue
             # Message id 0 is the composer's test: kept apart, never part of the batch.
             path = letter_path(message.program_id, message.id) if message.id else test_letter_path(message.program_id)
+            target = (message.content.get("qr_url") or "").strip()
+            if message.id and tracked_qr_url(message.id, target, settings or {}) != target:
+                save_target(message.program_id, message.id, target)  # before the letter: a scan finds it
             write_atomically(path, lambda handle, pdf=pdf: handle.write(pdf))
             results.append(SendResult.accepted(message.id, provider_id=f"print-{message.id or 'test'}", units=pages))
         return results
 
     def _rendered(self, message, settings, keep=True):
         """(pages, pdf bytes), from the small cache or rendered now; `keep=False` takes it out."""
-        key = _key(message, settings)
+        logo = current_logo()
+        key = _key(message, settings, logo)
         with _LOCK:
             found = _CACHE.pop(key, None) if not keep else _CACHE.get(key)
         if found is None:
-            pdf, pages = render_letter(message.content, message.address, settings, message.language)
+            content = message.content
+            if content.get("qr_url"):
+                content = {**content, "qr_code_url": tracked_qr_url(message.id, content["qr_url"].strip(), settings)}
+            pdf, pages = render_letter(content, message.address, settings, message.language,
+                                       logo=logo_folder() / logo if logo else None)
             found = (pages, pdf)
             if keep:
                 with _LOCK:
@@ -150,8 +164,9 @@ def _settings():
         return {}
 
 
-def _key(message, settings):
-    """What makes two letters the same PDF (the date included: a letter says when it was written)."""
-    data = [message.content, message.address, message.language, [settings.get(k) for k in SETTINGS_USED],
-            datetime.date.today().isoformat()]
+def _key(message, settings, logo):
+    """What makes two letters the same PDF (the date included: a letter says when it was written;
+    the message id too: its QR code is its own)."""
+    data = [message.id, message.content, message.address, message.language, [settings.get(k) for k in SETTINGS_USED],
+            logo, datetime.date.today().isoformat()]
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

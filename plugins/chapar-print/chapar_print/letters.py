@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from .digits import persian_html
 from .layouts import is_postcard, page_dimensions, window_for
+from .logo import URL_PREFIX
+from .qr_links import is_web_url
 
 CSS = (Path(__file__).resolve().parent / "letter.css").read_text()
 MAX_BODY = 200_000  # characters of a rendered body: a long letter, not a book
@@ -61,16 +63,22 @@ def letter_date(language, today=None):
         return format_date(today, format="long", locale="en")
 
 
-def qr_image(url):
-    """The QR code of `url` as an <img> with an SVG data: URL (nothing is fetched to draw it)."""
+def qr_image(url, code_url=None):
+    """The QR code as an <img> with an SVG data: URL (nothing is fetched to draw it), `url` printed
+    under it. The code holds `code_url` when given (the tracked link, qr_links.py), else `url`; in
+    the PDF the code is also a link to it."""
     url = (url or "").strip()
     if not url:
         return ""
-    if len(url) > MAX_QR:
-        raise LetterError(f"the QR code link is too long ({len(url)} characters, at most {MAX_QR})")
-    data_uri = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-    return (f'<div class="qr"><img src="{escape(data_uri)}" alt="">'
-            f'<div class="link">{escape(url)}</div></div>')
+    code_url = (code_url or url).strip()
+    for value in (url, code_url):
+        if len(value) > MAX_QR:
+            raise LetterError(f"the QR code link is too long ({len(value)} characters, at most {MAX_QR})")
+    data_uri = segno.make(code_url, error="m").svg_data_uri(scale=4, border=2)
+    image = f'<img src="{escape(data_uri)}" alt="">'
+    if is_web_url(code_url):  # a PDF link only to the web: no javascript: or file: actions
+        image = f'<a href="{escape(code_url)}">{image}</a>'
+    return f'<div class="qr">{image}<div class="link">{escape(url)}</div></div>'
 
 
 def page_css(content, rtl):
@@ -96,9 +104,10 @@ def page_css(content, rtl):
     return "\n".join(css)
 
 
-def letter_html(content, address, settings, language="", today=None):
+def letter_html(content, address, settings, language="", today=None, logo=None):
     """The whole letter as HTML. `content` holds the composer's rendered fields, `address` the
-    recipient's address block (lines), `settings` the channel's (sender, letterhead)."""
+    recipient's address block (lines), `settings` the channel's (sender, letterhead); `logo` the
+    letterhead logo's file name (logo.py), loaded from render_pdf's /print-letterhead/ folder."""
     body = content.get("body") or ""
     if len(body) > MAX_BODY:
         raise LetterError(f"the letter is too long ({len(body):,} characters of HTML, at most {MAX_BODY:,})")
@@ -107,15 +116,17 @@ def letter_html(content, address, settings, language="", today=None):
     boxed = window_for(page_size, content.get("address_window") or "din-b") is not None
     head = [line.strip() for line in (settings.get("letterhead") or "").splitlines() if line.strip()]
     letterhead = ""
-    if head and not is_postcard(page_size):
-        letterhead = f'<header class="letterhead"><strong>{escape(head[0])}</strong>{escape(chr(10).join(head[1:]))}</header>'
+    image = f'<img class="logo" src="{URL_PREFIX}{escape(logo)}" alt="">' if logo else ""
+    if (head or image) and not is_postcard(page_size):
+        title = f"<strong>{escape(head[0])}</strong>" if head else ""
+        letterhead = f'<header class="letterhead">{image}{title}{escape(chr(10).join(head[1:]))}</header>'
     sender = [settings.get("sender_name") or ""] + (settings.get("return_address") or "").splitlines()
     sender_line = " · ".join(part.strip() for part in sender if part.strip())
     address_block = (f'<div class="address{"" if boxed else " flow"}">'
                      + (f'<div class="return">{escape(sender_line)}</div>' if sender_line else "")
                      + f'<div class="recipient">{escape(address.strip())}</div></div>')
     column = (f'<p class="date">{escape(letter_date(language, today))}</p>'
-              f'<div class="body">{body}</div>{qr_image(content.get("qr_url"))}')
+              f'<div class="body">{body}</div>{qr_image(content.get("qr_url"), content.get("qr_code_url"))}')
     if is_postcard(page_size):
         column = f'<div class="body-column">{column}</div>'
     html = (f'<!doctype html><html lang="{escape(language or ("fa" if rtl else "en"))}" dir="{"rtl" if rtl else "ltr"}">'
@@ -125,16 +136,22 @@ def letter_html(content, address, settings, language="", today=None):
     return persian_html(html) if content.get("persian_digits") else html
 
 
-def render_letter(content, address, settings, language="", target=None, today=None):
-    """The letter's PDF: (bytes or None when written to `target`, pages). Raises LetterError."""
-    html = letter_html(content, address, settings, language, today)
+def page_count(pdf):
+    """Pages of a PDF, from its page tree's /Count: listing the pages would walk every one."""
+    return int(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Pages"]["/Count"])
+
+
+def render_letter(content, address, settings, language="", target=None, today=None, logo=None):
+    """The letter's PDF: (bytes or None when written to `target`, pages). Raises LetterError.
+    `logo`: the letterhead logo's path (logo.current_logo() in logo_folder()), or None."""
+    html = letter_html(content, address, settings, language, today, logo.name if logo else None)
     rtl = direction(content, language) == "rtl"
     sheets = (CSS, page_css(content, rtl))
     try:
-        pdf = render_pdf(html, stylesheets=sheets)
+        pdf = render_pdf(html, stylesheets=sheets, folders={URL_PREFIX: logo.parent} if logo else None)
     except DocumentError as exc:
         raise LetterError(str(exc)) from exc
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    pages = page_count(pdf)
     if pages > MAX_PAGES:
         raise LetterError(f"the letter has {pages} pages, at most {MAX_PAGES}")
     if target is None:

@@ -15,10 +15,13 @@ def register_channels():
 
 @hookimpl
 def register_blueprints(app):
-    """The print batches: status, merged PDF, labels, manifest, "mark as mailed"."""
+    """The print batches (status, merged PDF, labels, manifest, "mark as mailed"), the letterhead
+    logo page (admins) and the public end of tracked QR codes."""
+    from .letterhead_views import letterhead_pages
+    from .qr_views import qr_pages
     from .views import pages
 
-    return [pages]
+    return [pages, letterhead_pages, qr_pages]
 
 
 @hookimpl
@@ -44,8 +47,10 @@ def periodic():
 
 @hookimpl
 def menu_items(user):
-    """"Print batches" beside the campaigns: every print program's batch in one list."""
-    return [MenuItem(_l("Print batches"), "/print/programs/", roles=("admin", "manager", "marketer"), order=35)]
+    """"Print batches" beside the campaigns: every print program's batch in one list; the letterhead
+    logo in the admin section."""
+    return [MenuItem(_l("Print batches"), "/print/programs/", roles=("admin", "manager", "marketer"), order=35),
+            MenuItem(_l("Letterhead logo"), "/print/letterhead/", roles=("admin",), order=72, section="admin")]
 
 
 @hookimpl

@@ -16,5 +16,10 @@ globals().update({name: value for name, value in vars(_core).items()
                   if not name.startswith("__") and name != "pytest_configure"})
 
 
+# The plugin's own fixtures for every test here, without importing them into each module (where ruff
+# reads a fixture parameter as a redefinition of the imported name).
+from print_support import print_app, print_plugin  # noqa: F401
+
+
 def pytest_configure(config):
     _core.pytest_configure(config)

@@ -8,10 +8,8 @@ from chapar import Message
 from chapar.errors import ValidationFailed
 from chapar_print.letters import MAX_BODY, MAX_PAGES
 from chapar_print.store import letter_path, rendered_letters
-from print_support import (  # noqa: F401
+from print_support import (
     add_postal_contacts,
-    print_app,
-    print_plugin,
     print_program,
     send_all,
     text_of,

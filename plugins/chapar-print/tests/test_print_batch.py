@@ -4,11 +4,9 @@ import csv
 import io
 
 from chapar import EventRecord, Message
-from print_support import (  # noqa: F401
+from print_support import (
     add_postal_contacts,
     pdf_reader,
-    print_app,
-    print_plugin,
     print_program,
     send_all,
 )

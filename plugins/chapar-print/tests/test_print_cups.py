@@ -8,12 +8,10 @@ from chapar import EventRecord, Message, Program, utcnow
 from chapar.channels import save_channel_settings
 from chapar_process import free_port
 from cups_support import cupsd  # noqa: F401
-from print_support import (  # noqa: F401
+from print_support import (
     SETTINGS,
     add_postal_contacts,
     pdf_reader,
-    print_app,
-    print_plugin,
     print_program,
     send_all,
 )
@@ -145,7 +143,7 @@ def test_a_missing_queue_or_an_unreachable_server_is_a_clear_error_and_a_retry_p
     assert _printed_events(program.id) == _message_ids(program.id)
 
 
-def test_printer_settings_are_checked_and_without_a_printer_nothing_is_sent(print_app, users, client_as):  # noqa: F811
+def test_printer_settings_are_checked_and_without_a_printer_nothing_is_sent(print_app, users, client_as):
     from chapar_print.cups_jobs import follow_jobs, job_record
 
     bad = {"cups_server": "http://print.example/printers/x", "cups_queue": "my printer"}

@@ -3,7 +3,7 @@ and by the core's pages that show its settings (the core merges each plugin's tr
 from pathlib import Path
 
 from catalogue_checks import CatalogueChecks, page_in_persian
-from print_support import add_postal_contacts, print_app, print_plugin, print_program  # noqa: F401 - fixtures
+from print_support import add_postal_contacts, print_program
 
 PLUGIN = Path(__file__).resolve().parent.parent
 

@@ -4,12 +4,9 @@ program's folder, each with the address in the envelope window, the letter's tex
 import pytest
 from chapar import Message
 from chapar_print.store import letter_path, rendered_letters
-from print_support import (  # noqa: F401
-    MM,
+from print_support import (
     add_postal_contacts,
     pdf_reader,
-    print_app,
-    print_plugin,
     print_program,
     send_all,
     text_of,

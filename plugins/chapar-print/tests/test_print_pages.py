@@ -2,11 +2,9 @@
 preview with its page counter, and "Send a test", whose letter the batch page shows apart."""
 from chapar import Message
 from chapar_print.store import rendered_letters
-from print_support import (  # noqa: F401
+from print_support import (
     add_postal_contacts,
     pdf_reader,
-    print_app,
-    print_plugin,
     print_program,
     send_all,
 )
