@@ -72,12 +72,12 @@ def prepare(scratch, size, kind, settings):
     return context, program
 
 
-def end_to_end(size, kind, settings, workdir):
+def end_to_end(size, kind, settings, workdir, workers=1):
     scratch = Scratch("sqlite", workdir)
     context = None
     try:
         context, program = prepare(scratch, size, kind, settings)
-        return _run.timed_send(scratch, program, size, 1)
+        return _run.timed_send(scratch, program, size, workers)
     finally:
         if context:
             _run.close_app(context)
@@ -116,7 +116,7 @@ def kannel_ceiling(server, size):
     return size / elapsed
 
 
-def bench_kannel(size, workdir):
+def bench_kannel(size, workdir, worker_counts=(1,)):
     from kannel_support import KannelServer
 
     folder = Path(tempfile.mkdtemp(prefix="kannel-", dir=workdir))
@@ -124,8 +124,8 @@ def bench_kannel(size, workdir):
     server.start()
     try:
         top = kannel_ceiling(server, size)
-        rate = end_to_end(size, "kannel", server.gateway_settings(dlr_mask=0, connections=CONNECTIONS), workdir)
-        return top, rate
+        settings = server.gateway_settings(dlr_mask=0, connections=CONNECTIONS)
+        return top, {n: end_to_end(size, "kannel", settings, workdir, n) for n in worker_counts}
     finally:
         server.stop()
 
@@ -192,13 +192,13 @@ def smpp_ceiling(host, port, size):
     return size / elapsed
 
 
-def bench_smpp(size, workdir):
+def bench_smpp(size, workdir, worker_counts=(1,)):
     process, host, port = start_smsc()
     try:
         top = smpp_ceiling(host, port, size)
         settings = {"host": host, "port": port, "system_id": "chapar", "password": "secret",
                     "registered_delivery": False, "window": WINDOW}
-        return top, end_to_end(size, "smpp", settings, workdir)
+        return top, {n: end_to_end(size, "smpp", settings, workdir, n) for n in worker_counts}
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -208,16 +208,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--gateways", nargs="+", default=["kannel", "smpp"], choices=["kannel", "smpp"])
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="worker counts to run")
     args = parser.parse_args()
     print(f"# SMS benchmark — {time.strftime('%Y-%m-%d')} — {machine()}")
     print(f"# load average at the start: {os.getloadavg()[0]:.1f}")
     workdir = tempfile.mkdtemp(prefix="chapar-bench-sms-")
     for kind in args.gateways:
-        top, rate = (bench_kannel if kind == "kannel" else bench_smpp)(args.size, workdir)
-        ceiling = ("plain sendsms GETs, %d connections" % CONNECTIONS if kind == "kannel"
-                   else "raw submit_sm, one bind, %d in flight" % WINDOW)
-        print(f"{kind}: ceiling ({ceiling}) {top:,.0f} msg/s; {args.size:,} personalised SMS end to end, "
-              f"1 worker: {rate:,.0f} msg/s, ratio {rate / top:.2f}")
+        top, rates = (bench_kannel if kind == "kannel" else bench_smpp)(args.size, workdir, args.workers)
+        ceiling = (f"plain sendsms GETs, {CONNECTIONS} connections" if kind == "kannel"
+                   else f"raw submit_sm, one bind, {WINDOW} in flight")
+        ends = "; ".join(f"{n} worker{'s' if n > 1 else ''}: {rate:,.0f} msg/s, ratio {rate / top:.2f}"
+                         for n, rate in rates.items())
+        print(f"{kind}: ceiling ({ceiling}) {top:,.0f} msg/s; {args.size:,} personalised SMS end to end, {ends}")
         sys.stdout.flush()
 
 
