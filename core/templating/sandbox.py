@@ -48,19 +48,36 @@ class TemplateError(ValueError):
 
 # --- guards ------------------------------------------------------------------------------------
 
-# The deadline of the render in progress; infinite outside render() (compile-time constant folding).
-_DEADLINE = contextvars.ContextVar("chapar_template_deadline", default=float("inf"))
+class _Budget:
+    """A render's time budget: MAX_SECONDS of its thread's CPU time. Reading a thread's CPU clock is
+    a system call, so the cheap wall clock is watched instead, and the CPU clock is read only once
+    the wall deadline passes: CPU time can never run ahead of the clock on the wall."""
+
+    __slots__ = ("wall", "cpu")
+
+    def __init__(self):
+        self.wall = time.monotonic() + MAX_SECONDS
+        self.cpu = time.thread_time() + MAX_SECONDS
+
+
+# The budget of the render in progress; None outside render() (compile-time constant folding).
+_DEADLINE = contextvars.ContextVar("chapar_template_deadline", default=None)
 
 
 def tick():
     """Refuse to go on once the current render's time budget is spent."""
-    if time.thread_time() > _DEADLINE.get():
+    budget = _DEADLINE.get()
+    if budget is None or time.monotonic() <= budget.wall:
+        return
+    left = budget.cpu - time.thread_time()
+    if left <= 0:
         raise TemplateError(f"the template took longer than {MAX_SECONDS} s to render")
+    budget.wall = time.monotonic() + left  # it waited for the CPU; it has not spent its budget
 
 
 def start_clock():
-    """Start a render's deadline; returns the token for ``stop_clock``."""
-    return _DEADLINE.set(time.thread_time() + MAX_SECONDS)
+    """Start a render's budget; returns the token for ``stop_clock``."""
+    return _DEADLINE.set(_Budget())
 
 
 stop_clock = _DEADLINE.reset
@@ -171,10 +188,9 @@ class CappedRange:
 
 def _loop_guard(iterable):
     """Wrapped around every for-loop's iterable: the deadline is checked on each item."""
-    deadline = _DEADLINE.get()
-    for count, item in enumerate(iterable):
-        # Reading a thread's CPU clock is a system call (~1 µs): every 32nd item is often enough.
-        if not count & 31 and time.thread_time() > deadline:
+    budget = _DEADLINE.get()
+    for item in iterable:
+        if budget is not None and time.monotonic() > budget.wall:
             tick()
         yield item
 
