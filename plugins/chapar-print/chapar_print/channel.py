@@ -33,6 +33,8 @@ class PrintChannel(Channel):
     capabilities = frozenset({"attachments"})
     address = "postal"
     cost_unit = "page"
+    # A letter is "sent" once its PDF is made; the printer and the post move it on (printed, mailed).
+    sent_label = _l("Rendered")
     content_fields = (
         Field("body", _l("Letter"), kind="html", required=True, template=True, max_length=MAX_BODY,
               help=_l("The letter's text; merge tags work, e.g. {{ contact.first_name }}. The address block, "

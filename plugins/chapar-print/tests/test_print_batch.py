@@ -74,6 +74,8 @@ def test_the_manifest_lists_each_letter_and_defuses_formulas(print_app, users, c
 
 def test_a_manager_marks_the_batch_mailed_once(print_app, users, client_as):
     program = _launched(print_app, users, 3)
+    letters = client_as("viewer").get(f"/programs/{program.id}/messages").get_data(as_text=True)
+    assert letters.count('<span class="badge ok">Rendered</span>') == 3  # sent, in a letter's words
     marketer = client_as("marketer")
     assert "Mark as mailed" not in marketer.get(f"/print/programs/{program.id}/").get_data(as_text=True)
     assert marketer.post(f"/print/programs/{program.id}/mailed").status_code == 403
@@ -84,6 +86,7 @@ def test_a_manager_marks_the_batch_mailed_once(print_app, users, client_as):
         assert response.status_code == 303
     mailed = list(EventRecord.select().where(EventRecord.program == program.id, EventRecord.name == "mailed"))
     assert sorted(e.message_id for e in mailed) == sorted(m.id for m in Message.select().where(Message.program == program.id))
+    assert {m.status for m in Message.select().where(Message.program == program.id)} == {"mailed"}
     assert "3 letters marked as mailed." in manager.get(f"/print/programs/{program.id}/").get_data(as_text=True)
     listing = manager.get("/print/programs/").get_data(as_text=True)
     assert "Spring letters" in listing

@@ -69,6 +69,7 @@ def test_a_finished_program_is_printed_as_one_job_and_its_letters_recorded(print
     text = "\n".join(page.extract_text() for page in printed.pages)
     assert "Dear Person0" in text and "Page two for you." in text and "Dear Person2" in text
     assert _printed_events(program.id) == _message_ids(program.id)
+    assert {m.status for m in Message.select().where(Message.program == program.id)} == {"printed"}
     event = EventRecord.get(EventRecord.program == program.id, EventRecord.name == "printed")
     assert '"channel": "print"' in event.properties_json
     page = client_as("manager").get(f"/print/programs/{program.id}/").get_data(as_text=True)
