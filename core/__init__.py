@@ -16,9 +16,12 @@ from .http_templates import (ERROR_CHARS, answer_passes, connection_dropped, dig
                              unknown_placeholders, url_escape)
 from .inbound import record_inbound
 from .models import BaseModel, Campaign, Contact, EventRecord, InboundMessage, Message, Program, utcnow
+from .plugin_kinds import InstanceCache, load_plugin_manager, registered_kinds
+from .provider_accounts import ProviderAccounts
 from .queue import enqueue, get_queue, get_redis
 from .security import csrf_exempt, rate_limit
 from .segments import SegmentFilter
+from .settings_forms import clean_settings, is_secret
 from .ui import DashboardPanel, MenuItem
 
 __version__ = "0.1.0"
@@ -33,4 +36,6 @@ __all__ = [
     # the generic HTTP gateways' templates and answers (http_templates.py)
     "answer_passes", "connection_dropped", "dig_json", "ERROR_CHARS", "fill_template", "header_escape", "id_in_answer",
     "json_escape", "parse_headers", "parse_retry_after", "parse_status_map", "unknown_placeholders", "url_escape",
+    # provider accounts (gateways, lines, identities) and their kinds' settings (provider_accounts.py and friends)
+    "ProviderAccounts", "clean_settings", "is_secret", "load_plugin_manager", "registered_kinds", "InstanceCache",
 ]

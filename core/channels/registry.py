@@ -1,7 +1,6 @@
 """The channels installed plugins register, and their saved settings."""
 from ..models import SiteSetting
 from .base import ADDRESS_KINDS, CAPABILITIES, Channel
-from .fields import clean_value
 
 
 class UnknownChannel(LookupError):
@@ -64,24 +63,15 @@ def channel_settings(identifier):
 
 
 def save_channel_settings(identifier, submitted):
-    """Validate and store `submitted` {field: raw}; an empty secret keeps the stored one.
+    """Validate and store `submitted` {field: raw}; an empty secret (or password) keeps the stored one.
 
     Returns the errors {field: code or message}; nothing is stored when there are any.
     """
     channel = get_channel(identifier)
     stored = SiteSetting.get_value(_key(identifier), {}) or {}
-    values, errors = {}, {}
-    for field in channel.settings_fields:
-        raw = submitted.get(field.name)
-        if field.secret and not raw:
-            values[field.name] = stored.get(field.name, "")
-            if field.required and not values[field.name]:
-                errors[field.name] = "required"
-            continue
-        try:
-            values[field.name] = clean_value(field, raw)
-        except ValueError as exc:
-            errors[field.name] = str(exc)
+    from ..settings_forms import clean_settings  # which imports .fields from this package
+
+    values, errors = clean_settings(channel.settings_fields, submitted, stored)
     if not errors:
         errors.update(channel.validate_settings(values) or {})
     if not errors:

@@ -2,13 +2,18 @@
 Creating, changing and deleting an identity are audited, never with a secret's value."""
 import smtplib
 
-from chapar import Program, record_audit, require_role
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from chapar import ProviderAccounts, require_role
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from .identities import SECURITY_CHOICES, SenderIdentity, clean_identity, identity_for, save_identity
+from .identities import (
+    SECURITY_CHOICES,
+    SenderIdentity,
+    clean_identity,
+    identity_for,
+    save_identity,
+)
 from .test_send import connection_report, send_test
 
 pages = Blueprint("chapar_email", __name__, url_prefix="/email")
@@ -19,15 +24,8 @@ ERRORS = {"required": _l("This field is required."), "not_a_choice": _l("Pick on
           "taken": _l("Another identity has this name."),
           "same_folder": _l("Processed mail must go to another folder than the one polled.")}
 SECRETS = ("password", "imap_password", "dkim_private_key")  # audited by name only, never by value
-# A program in one of these states will still send, so its identity must stay.
-ACTIVE = ("scheduled", "sending", "paused")
-
-
-def _identity_or_404(identity_id):
-    identity = SenderIdentity.get_or_none(SenderIdentity.id == identity_id)
-    if identity is None:
-        abort(404)
-    return identity
+IDENTITIES = ProviderAccounts(model=SenderIdentity, channel="email", noun="identity", label="sender identity",
+                              templates="chapar_email", default=lambda: identity_for(""), flash_category="success")
 
 
 def _form(identity, values, errors, status=200, report=None):
@@ -55,7 +53,7 @@ def identity_new():
 @pages.route("/identities/<int:identity_id>", methods=["GET", "POST"])
 @require_role("admin")
 def identity_edit(identity_id):
-    identity = _identity_or_404(identity_id)
+    identity = IDENTITIES.get_or_404(identity_id)
     if request.method == "GET":
         values = {name: getattr(identity, name) for name in identity._meta.fields}
         values.pop("password", None)  # never shown back
@@ -77,64 +75,42 @@ def _save(identity):
         return _form(identity, shown, errors, status=422)
     if identity is None:
         identity = save_identity(values)
-        _audit("created", identity, host=identity.host, port=identity.port, security=identity.security,
-               from_address=identity.from_address)
+        IDENTITIES.audit("created", identity, host=identity.host, port=identity.port, security=identity.security,
+                         from_address=identity.from_address)
     else:
         changed = {k: [getattr(identity, k), v] for k, v in values.items()
                    if k not in SECRETS and getattr(identity, k) != v}
         secrets = sorted(k for k in SECRETS if getattr(identity, k) != values.get(k, getattr(identity, k)))
         identity = save_identity(values, identity)
-        _audit("updated", identity, changed=changed, secrets_changed=secrets)
+        IDENTITIES.audit("updated", identity, changed=changed, secrets_changed=secrets)
     flash(_("Sender identity saved."), "success")
     return redirect(url_for("chapar_email.identity_edit", identity_id=identity.id))
-
-
-def _audit(action, identity, **details):
-    record_audit(f"email.identity_{action}", current_user._get_current_object(), f"sender identity #{identity.id}",
-                 name=identity.name, **details)
-
-
-def programs_using(identity):
-    """Programs that will still send with `identity`: those naming it, and those naming none while
-    it is the default (identity_for("")), which would otherwise switch sender or stop sending."""
-    uses = Program.provider == str(identity.id)
-    default = identity_for("")
-    if default is not None and default.id == identity.id:
-        uses |= (Program.provider == "") | Program.provider.is_null()
-    return list(Program.select().where((Program.channel == "email") & Program.status.in_(ACTIVE) & uses)
-                .order_by(Program.id))
 
 
 @pages.route("/identities/<int:identity_id>/delete", methods=["GET", "POST"])
 @require_role("admin")
 def identity_delete(identity_id):
     """GET asks for confirmation; POST deletes, unless a scheduled, sending or paused program uses it."""
-    identity = _identity_or_404(identity_id)
-    blocking = programs_using(identity)
-    if request.method == "GET" or blocking:
-        return render_template("chapar_email/identity_delete.html", identity=identity, blocking=blocking), (
-            409 if blocking and request.method == "POST" else 200)
-    _audit("deleted", identity, host=identity.host, from_address=identity.from_address)
-    identity.delete_instance()
-    flash(_("Sender identity deleted."), "success")
-    return redirect(url_for("chapar_email.identities"))
+    identity = IDENTITIES.get_or_404(identity_id)
+    return IDENTITIES.delete(identity, _("Sender identity deleted."), url_for("chapar_email.identities"),
+                             host=identity.host, from_address=identity.from_address)
 
 
 @pages.route("/identities/<int:identity_id>/test", methods=["POST"])
 @require_role("admin")
 def identity_test(identity_id):
-    identity = _identity_or_404(identity_id)
+    identity = IDENTITIES.get_or_404(identity_id)
     ok, lines = connection_report(identity)
-    return _report(identity, ok, lines)
+    return IDENTITIES.report(identity, ok, lines)
 
 
 @pages.route("/identities/<int:identity_id>/send-test", methods=["POST"])
 @require_role("admin")
 def identity_send_test(identity_id):
-    identity = _identity_or_404(identity_id)
+    identity = IDENTITIES.get_or_404(identity_id)
     address = (request.form.get("address") or "").strip()
     if "@" not in address:
-        return _report(identity, False, [_("Enter an email address.")], 422)
+        return IDENTITIES.report(identity, False, [_("Enter an email address.")], 422)
     try:
         lines = [send_test(identity, address)]
         ok = True
@@ -142,10 +118,4 @@ def identity_send_test(identity_id):
         ok, lines = False, [f"{code} {reply.decode(errors='replace')}" for code, reply in exc.recipients.values()]
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         ok, lines = False, [str(exc)]
-    return _report(identity, ok, lines)
-
-
-def _report(identity, ok, lines, status=200):
-    """The server's replies: a fragment for htmx, a whole page without JavaScript."""
-    template = "_report.html" if request.headers.get("HX-Request") else "report_page.html"
-    return render_template(f"chapar_email/{template}", identity=identity, ok=ok, lines=lines), status
+    return IDENTITIES.report(identity, ok, lines)

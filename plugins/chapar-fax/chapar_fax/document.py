@@ -6,10 +6,10 @@ import re
 from html import escape
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from chapar import DocumentError, render_pdf
 from flask_babel import force_locale
 from flask_babel import gettext as _
-
 
 CSS = (Path(__file__).resolve().parent / "fax.css").read_text()
 PAGE_SIZES = {"A4": "210mm 297mm", "Letter": "8.5in 11in"}
@@ -39,11 +39,23 @@ def _css_string(text):
     return '"' + "".join(c if c.isalnum() or c in " +-.,:/()@" else f"\\{ord(c):x} " for c in text) + '"'
 
 
+def _header_locale(rtl, language):
+    """The locale of the header line: Persian for a right-to-left fax, else the contact's language
+    when Babel knows it. A contact's language is free text ("zz", "Deutsch"): one Babel cannot read
+    must not stop the fax (nor, raised from the channel, the whole batch around it)."""
+    if rtl:
+        return "fa"
+    try:
+        return str(Locale.parse(re.split(r"[-_]", language or "en")[0].lower() or "en"))
+    except (ValueError, UnknownLocaleError):
+        return "en"
+
+
 def header_css(to, sender, when, rtl, language):
     """The @page rules: size comes from fax_html's caller; here the header line on every page."""
     # Numbers and the date stay left to right inside a Persian line (else "+98…" shows as "…98+").
     ltr = (lambda text: f"\u2066{text}\u2069") if rtl else str
-    with force_locale("fa" if rtl else (language or "en").split("-")[0]):
+    with force_locale(_header_locale(rtl, language)):
         parts = [_("To: %(number)s", number=ltr(to))]
         if sender:
             parts.append(_("From: %(number)s", number=ltr(sender)))
@@ -77,7 +89,9 @@ def render_fax(content, to, sender, target, language="", page_size="A4", now=Non
     rtl = is_rtl(content, language)
     when = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     size = PAGE_SIZES.get(content.get("page_size") or page_size, PAGE_SIZES["A4"])
-    sheets = (CSS, f"@page {{ size: {size}; margin: 18mm 15mm 15mm; }}",
+    # !important: a <style> in the body must not make a page metres wide (a TIFF of gigapixels)
+    # nor take away the margin the header line is printed in.
+    sheets = (CSS, f"@page {{ size: {size} !important; margin: 18mm 15mm 15mm !important; }}",
               header_css(to, sender, when, rtl, language))
     html = fax_html(content, rtl, language)
     target = Path(target)

@@ -14,6 +14,7 @@ import logging
 import os
 
 from chapar import Message, Program, channel_settings, record_event, utcnow
+from peewee import fn
 
 from .lines import FaxJob, FaxLine
 from .outgoing import image_for, submit
@@ -24,6 +25,9 @@ from .transports.registry import transport_for, transport_kinds
 log = logging.getLogger(__name__)
 DEFAULT_POLL_SECONDS = 30
 RETRY_OUTCOMES = {"busy": "busy", "no_answer": "no answer"}
+# Longer than any submission takes (the HTTP transport's deadline is at most 15 minutes).
+STRANDED_AFTER = datetime.timedelta(hours=1)
+STRANDED_REASON = "uncertain: the worker stopped while submitting it again; not sent a second time"
 
 
 def poll_seconds():
@@ -55,31 +59,37 @@ def report(line, statuses):
             continue
         if job.state != "pending" or status.outcome == "pending":
             continue  # already final (a report sent twice), or nothing new
-        _apply(line, job, status)
-        touched.append(job)
+        if _apply(line, job, status):
+            touched.append(job)
     return touched
 
 
 def _apply(line, job, status):
-    job.pages = status.pages if status.pages is not None else job.pages
-    job.reason = (status.reason or "")[:500]
-    job.updated_at = utcnow()
+    """Move a pending job on; False when another report (a poll and a webhook at once, two web
+    processes) moved it first: the pending state is claimed in one UPDATE, so one report wins."""
+    pages = status.pages if status.pages is not None else job.pages
     properties = {"channel": "fax", "line": line.name, "attempt": job.attempt}
     if status.outcome == "delivered":
-        job.state = "delivered"
-        job.save()
-        record_event("delivered", message=job.message_id, pages=job.pages, **properties)
+        state, next_try_at = "delivered", None
     elif status.outcome in RETRY_OUTCOMES and job.attempt < max(1, line.max_tries or 1):
-        job.state, job.next_try_at = "retry", utcnow() + retry_delay(line, job.attempt)
-        job.save()
+        state, next_try_at = "retry", utcnow() + retry_delay(line, job.attempt)
     else:
-        job.state = "failed"
-        job.save()
+        state, next_try_at = "failed", None
+    claimed = (FaxJob.update(state=state, next_try_at=next_try_at, pages=pages, reason=(status.reason or "")[:500],
+                             updated_at=utcnow())
+               .where((FaxJob.id == job.id) & (FaxJob.state == "pending")).execute())
+    if not claimed:
+        return False
+    job.state, job.pages = state, pages
+    if state == "delivered":
+        record_event("delivered", message=job.message_id, pages=pages, **properties)
+    elif state == "failed":
         if status.outcome in RETRY_OUTCOMES:
             error = f"{RETRY_OUTCOMES[status.outcome]} after {job.attempt} tries"
         else:
             error = status.reason or status.outcome
         record_event("undelivered", message=job.message_id, error=error, **properties)
+    return True
 
 
 def resubmit_due(now=None):
@@ -163,7 +173,27 @@ def poll_lines():
     return applied
 
 
+def settle_stranded(now=None):
+    """Retries claimed by a worker that stopped before it recorded what became of them (state
+    resubmitted, no newer job, untouched for STRANDED_AFTER): the fax may or may not have gone
+    out, so it is not sent again; the message fails saying so. Returns how many."""
+    cutoff = (now or utcnow()) - STRANDED_AFTER
+    newer = FaxJob.alias()
+    stranded = list(FaxJob.select().where(
+        (FaxJob.state == "resubmitted") & (FaxJob.updated_at < cutoff)
+        & ~fn.EXISTS(newer.select().where((newer.message == FaxJob.message) & (newer.id > FaxJob.id)))))
+    settled = 0
+    for job in stranded:
+        claimed = (FaxJob.update(state="failed", reason=STRANDED_REASON, updated_at=utcnow())
+                   .where((FaxJob.id == job.id) & (FaxJob.state == "resubmitted")).execute())
+        if claimed:
+            record_event("undelivered", message=job.message_id, channel="fax", error=STRANDED_REASON)
+            settled += 1
+    return settled
+
+
 def tick():
-    """RQ job (the periodic hook enqueues it): poll the lines, then submit the retries that are due."""
-    return {"reports": poll_lines(), "resubmitted": resubmit_due()}
+    """RQ job (the periodic hook enqueues it): poll the lines, submit the retries that are due, and
+    settle retries a stopped worker left behind."""
+    return {"reports": poll_lines(), "resubmitted": resubmit_due(), "stranded": settle_stranded()}
 

@@ -44,6 +44,14 @@ def _field(value):
     return "".join(c for c in str(value or "") if c.isprintable() and c != '"')[:320]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: urllib would repeat the POST as a GET without the fax, and the
+    page it lands on (a sign-in page: 200) would pass for Chapar having kept it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 def post(url, tiff_path, sender="", commid="", timeout=TIMEOUT):
     """Post the fax at `tiff_path`; (HTTP status, Chapar's answer). Raises OSError when Chapar
     cannot be reached, ValueError for a bad URL or file."""
@@ -57,12 +65,14 @@ def post(url, tiff_path, sender="", commid="", timeout=TIMEOUT):
     if len(data) > MAX_BYTES:
         raise ValueError(f"{tiff_path} is larger than Chapar takes ({MAX_BYTES} bytes)")
     body, content_type = multipart({"sender": _field(sender), "commid": _field(commid)}, "fax",
-                                   os.path.basename(tiff_path), data)
+                                   _field(os.path.basename(tiff_path)), data)
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=timeout) as response:
             return response.status, response.read(2000).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            return exc.code, f"redirected to {exc.headers.get('Location', '?')}: put that address in --url"
         return exc.code, exc.read(2000).decode("utf-8", "replace")
     except (urllib.error.URLError, http.client.HTTPException) as exc:
         raise OSError(f"Chapar cannot be reached: {getattr(exc, 'reason', exc)}") from None

@@ -1,5 +1,6 @@
 """Received faxes, from any transport: the PDF kept in the plugin's folder, matched to the contact
-by fax number (any spelling) and to the last program that faxed that number, and recorded as an
+by fax number (any spelling; a sender that is no valid number, such as a station id, matches no
+one) and to the last program that faxed that number, and recorded as an
 InboundMessage (channel "fax") whose data holds the stored file's name and the pages.
 
 A transport may report one fax twice (a retried webhook): the same provider_id on the same line
@@ -62,10 +63,13 @@ def received_fax(line, sender, pdf_bytes, pages, provider_id="", received_at=Non
     raw = str(sender or "").replace("\0", "").strip()[:320]
     try:
         number = numbers.e164(raw, region)
-    except ValueError:  # a station id ("ACME SALES") or nothing: kept as given
-        number = raw
-    message = last_fax_to(number)
-    contact = contact_for(number, region, message)
+    except ValueError:
+        # A station id ("ACME SALES") or nothing: kept as given, and matched to no one (an empty
+        # sender would otherwise match every contact whose fax is empty).
+        number, message, contact = raw, None, None
+    else:
+        message = last_fax_to(number)
+        contact = contact_for(number, region, message)
     data = {"file": store_received(pdf_bytes), "pages": int(pages or 0), "line": line.id, "line_name": line.name}
     inbound = record_inbound("fax", number, body=_("Received fax, %(pages)s pages", pages=int(pages or 0)), recipient=line.sender,
                              provider_id=provider_id, contact=contact,

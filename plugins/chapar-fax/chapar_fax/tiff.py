@@ -2,14 +2,16 @@
 kept), a received TIFF made into a PDF with Pillow, and counting a received PDF's pages.
 
 Ghostscript runs with -dSAFER (the PDF may read and write no file but its own) and a timeout; a
-received TIFF is checked against MAX_PAGES and MAX_BYTES before any page is decoded, and every
-page against Pillow's decompression-bomb limit.
+received TIFF is checked against MAX_BYTES, MAX_PAGES and every page's size against MAX_PAGE_PIXELS
+before any page is decoded, and its pages are decoded one at a time: a few kilobytes of G4 can
+claim a page of gigapixels, and Pillow checks only the first page of a file against its own limit.
 """
 import io
+import os
+import struct
 import subprocess
-from pathlib import Path
 
-from PIL import Image, ImageSequence
+from PIL import Image
 
 GHOSTSCRIPT = "gs"
 DEVICES = {"g4": "tiffg4", "g3": "tiffg3"}
@@ -17,6 +19,9 @@ RESOLUTION = "204x196"  # fine mode, the resolution every fax machine takes
 TIMEOUT = 120  # seconds for one fax; a 50-page fax takes a few
 MAX_PAGES = 50
 MAX_BYTES = 20 * 1024 * 1024
+# A3 at 400 dpi (4864 pixels) by a page one and a half A4s long: more than any fax machine sends.
+MAX_PAGE_PIXELS = 4864 * 7000
+DPI_RANGE = (50, 1200)  # a resolution outside it is a broken or hostile file: the fax's own is used
 
 
 class FaxImageError(ValueError):
@@ -57,37 +62,64 @@ def pdf_to_fax_tiff(pdf_path, tiff_path, compression="g4"):
         raise ValueError(f"compression must be one of {', '.join(DEVICES)}")
     _run(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", f"-sDEVICE={DEVICES[compression]}", f"-r{RESOLUTION}",
           # The page size of the PDF, not ghostscript's default paper, so A4 and Letter stay themselves.
-          "-dUseCropBox", f"-sOutputFile={tiff_path}", str(pdf_path)])
+          "-dUseCropBox", f"-sOutputFile={_output_file(tiff_path)}", str(pdf_path)])
     with Image.open(tiff_path) as image:
         return image.n_frames
 
 
+def _output_file(path):
+    """`path` as ghostscript's -sOutputFile reads it: it makes "%d" a page number and "|…" a pipe
+    to a command, so the path is made absolute and each "%" doubled."""
+    return os.path.abspath(path).replace("%", "%%")
+
+
 def tiff_to_pdf(tiff_bytes):
     """The PDF of a received fax TIFF (every page): (pdf bytes, pages). Raises FaxImageError for
-    what is not a TIFF, or is larger than MAX_BYTES or MAX_PAGES."""
+    what is not a TIFF, or is larger than MAX_BYTES, MAX_PAGES or MAX_PAGE_PIXELS."""
     if len(tiff_bytes) > MAX_BYTES:
         raise FaxImageError(f"the fax is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    out = io.BytesIO()
     try:
-        image = Image.open(io.BytesIO(tiff_bytes))
-        if image.format != "TIFF":
-            raise FaxImageError("not a TIFF image")
-        pages = image.n_frames
-        if pages > MAX_PAGES:
-            raise FaxImageError(f"the fax has {pages} pages, at most {MAX_PAGES}")
-        frames = []
-        for frame in ImageSequence.Iterator(image):
-            dpi = frame.info.get("dpi") or (204, 196)
-            frames.append((frame.convert("1") if frame.mode != "1" else frame.copy(), dpi))
+        with Image.open(io.BytesIO(tiff_bytes)) as image:
+            if image.format != "TIFF":
+                raise FaxImageError("not a TIFF image")
+            pages = _checked_pages(image)
+            image.seek(0)
+            # The TIFF itself goes to Pillow's PDF writer, which decodes one page at a time.
+            image.save(out, "PDF", save_all=True, dpi=_fax_dpi(image.info.get("dpi")))
     except FaxImageError:
         raise
     except Image.DecompressionBombError:
         raise FaxImageError("a page of the TIFF is too large") from None
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError):
         # Pillow's messages name Python objects ("<_io.BytesIO object at 0x…>"): not for callers.
         raise FaxImageError("not a TIFF image, or it cannot be read") from None
-    out = io.BytesIO()
-    # Fax pixels are not square (204x196): each page keeps its own resolution, so it keeps its size.
-    first, dpi = frames[0]
-    first.save(out, "PDF", dpi=tuple(float(d) for d in dpi), save_all=True,
-               append_images=[frame for frame, _dpi in frames[1:]])
     return out.getvalue(), pages
+
+
+def _checked_pages(image):
+    """The pages of the TIFF, each one's size read from its header before anything is decoded.
+    Headers are read no further than MAX_PAGES + 1: Pillow's n_frames would read them all, and 16
+    MB of tiny pages take it a minute."""
+    pages = 0
+    while True:
+        try:
+            image.seek(pages)
+        except EOFError:
+            return pages
+        if pages == MAX_PAGES:
+            raise FaxImageError(f"the fax has more than {MAX_PAGES} pages, at most {MAX_PAGES} are accepted")
+        width, height = image.size
+        if width * height > MAX_PAGE_PIXELS:
+            raise FaxImageError(f"page {pages + 1} of the TIFF is too large ({width} x {height} pixels)")
+        pages += 1
+
+
+def _fax_dpi(dpi):
+    """The resolution of the PDF's pages (one for all: Pillow's PDF writer takes one)."""
+    low, high = DPI_RANGE
+    try:
+        x, y = (float(d) for d in dpi)
+    except (TypeError, ValueError):
+        return (204.0, 196.0)
+    return (x, y) if low <= x <= high and low <= y <= high else (204.0, 196.0)

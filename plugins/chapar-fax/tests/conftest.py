@@ -22,3 +22,4 @@ def pytest_configure(config):
 
 # The fax plugin's own fixtures, for every test module here (and the transports' helpers' tests).
 from fax_support import fax_app, fax_plugin, folder_line, folder_transport  # noqa: F401
+from http_fax_server import api, fax_api  # noqa: F401 - the HTTP fax API the http tests talk to

@@ -86,6 +86,7 @@ def test_a_received_fax_is_matched_kept_once_and_downloadable(fax_app, folder_li
     assert client.get(link).status_code in (302, 401)  # not signed in
     download = client_as("viewer").get(link)
     assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.headers["Content-Security-Policy"] == "sandbox"  # a sender's PDF runs no script here
     assert len(pdf_text(download.data)) == 2
     assert client_as("viewer").get(f"/fax/received/{inbound.id + 1}.pdf").status_code == 404
 

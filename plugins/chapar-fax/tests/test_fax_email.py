@@ -12,11 +12,9 @@ from chapar_fax import FaxDocument, TransportError
 from chapar_fax.lines import FaxLine
 from chapar_fax.transports.email_gateway import EmailTransport
 from chapar_process import free_port
-from fax_support import (  # noqa: F401 - fixtures
+from fax_support import (
     add_fax_contacts,
     e164,
-    fax_app,
-    fax_plugin,
     fax_program,
     make_line,
     pdf_text,

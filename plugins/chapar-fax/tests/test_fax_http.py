@@ -12,7 +12,6 @@ from chapar_fax import FaxDocument, FaxStatus, TransportError
 from chapar_fax.lines import FaxLine
 from chapar_fax.transports.http import HttpTransport
 from chapar_process import free_port
-from http_fax_server import api, fax_api  # noqa: F401 - fixtures
 from PIL import Image
 from pypdf import PdfReader
 

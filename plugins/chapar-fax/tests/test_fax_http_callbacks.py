@@ -5,17 +5,14 @@ import io
 
 import pytest
 from chapar import InboundMessage, Message, render_pdf, utcnow
-from fax_support import (  # noqa: F401 - fixtures
+from fax_support import (
     add_fax_contacts,
     e164,
-    fax_app,
-    fax_plugin,
     fax_program,
     make_line,
     pdf_text,
     send_all,
 )
-from http_fax_server import api, fax_api  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -176,3 +176,20 @@ def test_settings_hylafax_cannot_use_are_refused_with_a_reason(hylafax, app):
         assert transport(hylafax).validate_settings(hylafax.settings) == {}
     assert set(errors) == {"max_dials", "kill_hours", "notify_address"}
     assert errors["kill_hours"] == "Between 1 and 168."
+
+
+def test_another_users_job_with_one_of_our_job_ids_is_not_taken_for_ours(hylafax, documents):
+    # After HylaFAX's spool is set up again its job ids start over: one we still follow may then
+    # name someone else's fax (sent with sendfax, no JOBINFO of ours), which is killed here.
+    from chapar_fax.transports.hylafax_protocol import HylafaxSession
+
+    session = HylafaxSession("127.0.0.1", hylafax.port, hylafax.username, hylafax.password)
+    try:
+        stored = session.store(str(documents[1]), "tiff")
+        ours = transport(hylafax)._parameters(document(documents))
+        foreign = session.submit([(name, value) for name, value in ours if name != "JOBINFO"], stored)
+    finally:
+        session.close()
+    hylafax.kill(foreign)
+    hylafax.wait_for(foreign, lambda queued: queued.get("state") == "8")
+    assert transport(hylafax).poll([foreign]) == []  # not "failed: Job aborted by request" for our fax

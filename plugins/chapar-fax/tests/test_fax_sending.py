@@ -158,7 +158,7 @@ def test_the_periodic_tick_polls_lines_and_resubmits_due_retries(fax_app, folder
     send_all(fax_app, program, users)
     message = messages(program)[e164(0)]
     outcomes(folder_line, **{job_of(message).provider_id: ["delivered", "", 1]})
-    assert tick() == {"reports": 1, "resubmitted": 0}
+    assert tick() == {"reports": 1, "resubmitted": 0, "stranded": 0}
     assert Message.get_by_id(message.id).status == "delivered"
 
 

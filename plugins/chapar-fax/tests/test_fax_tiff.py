@@ -87,7 +87,7 @@ def test_a_received_tiff_becomes_a_pdf_with_every_page():
 
 
 def test_a_received_fax_over_the_limits_is_refused():
-    with pytest.raises(FaxImageError, match=f"{MAX_PAGES + 1} pages, at most {MAX_PAGES}"):
+    with pytest.raises(FaxImageError, match=f"more than {MAX_PAGES} pages, at most {MAX_PAGES}"):
         tiff_to_pdf(fax_tiff(MAX_PAGES + 1, size=(64, 64)))
     with pytest.raises(FaxImageError, match="larger than 20 MB"):
         tiff_to_pdf(b"II*\0" + b"\0" * (20 * 1024 * 1024))

@@ -152,7 +152,9 @@ class EmailTransport(FaxTransport):
         message = EmailMessage()
         message["From"] = sender
         message["To"] = fill_template(self._get("address_pattern").strip(), values, str)
-        message["Subject"] = fill_template(self.settings.get("subject") or "", values, header_escape)
+        # The admin's own text too is kept to one line: a line break would fail every fax (or, in
+        # a laxer library, start a header of its own such as Bcc).
+        message["Subject"] = header_escape(fill_template(self.settings.get("subject") or "", values, str))
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = f"<{document.reference}@{sender.rpartition('@')[2]}>"
         message.set_content(f"Fax to {values['e164']}, {document.pages} page(s), reference {document.reference}.\n")

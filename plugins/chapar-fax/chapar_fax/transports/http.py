@@ -35,7 +35,13 @@ from flask_babel import lazy_gettext as _l
 from . import http_callbacks
 from .base import FaxStatus, FaxTransport, TransportError
 from .http_request import NotReached, multipart, request
-from .http_settings import SETTINGS_FIELDS, parse_form_fields, setting, settings_errors, status_words
+from .http_settings import (
+    SETTINGS_FIELDS,
+    parse_form_fields,
+    setting,
+    settings_errors,
+    status_words,
+)
 from .registry import hookimpl
 
 log = logging.getLogger(__name__)

@@ -63,11 +63,16 @@ def _received(transport, field, request):
     upload = request.files.get(setting(transport.settings, "received_file_field"))
     if upload is None:
         return "no fax file", 400
-    sender, pages = field("received_from_field"), field("received_pages_field")
+    sender = field("received_from_field")
     data = upload.read()  # at most the endpoint's 25 MB
     try:
         if data.startswith(b"%PDF-"):
-            pdf, pages = data, int(pages) if pages.isdigit() else pdf_pages(data)
+            # Counted, never taken from the caller: counting also proves it is a readable PDF of
+            # at most MAX_PAGES pages. The service's own count is only compared, for the log.
+            pdf, pages = data, pdf_pages(data)
+            if field("received_pages_field") not in ("", str(pages)):
+                log.warning("fax line %s: the service said %r pages, the PDF has %s", transport.line.name,
+                            field("received_pages_field")[:20], pages)
         else:  # services that pass on the fax machine's image
             pdf, pages = tiff_to_pdf(data)
         inbound = received_fax(transport.line, sender, pdf, pages, provider_id=field("received_id_field"))

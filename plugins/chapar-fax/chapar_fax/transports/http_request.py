@@ -7,11 +7,14 @@ OSError (the connection broke after the request went out).
 """
 import http.client
 import secrets
+import socket
+import threading
 from urllib.parse import urlsplit
 
 from chapar import header_escape
 
 MAX_ANSWER_BYTES = 1024 * 1024  # of an API's answer; a flood is cut off
+DEADLINE_TIMEOUTS = 3  # the whole exchange (upload and answer) may take this many timeouts
 
 
 class NotReached(ConnectionError):
@@ -60,14 +63,33 @@ def request(method, url, headers, body, timeout):
         except OSError as exc:
             raise NotReached(f"{parts.netloc}: {exc or type(exc).__name__}") from None
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # `timeout` bounds each wait on the socket; an API that answers a byte at a time never
+        # lets one run out, so the whole exchange has a deadline too, which cuts the connection.
+        expired = threading.Event()
+        watchdog = threading.Timer(timeout * DEADLINE_TIMEOUTS, _cut, (conn, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             conn.request(method, target, body=body, headers=headers)
             answer = conn.getresponse()
             data = answer.read(MAX_ANSWER_BYTES)
-        except TimeoutError:  # socket.timeout is TimeoutError
-            raise TimeoutError(f"{parts.netloc}: no answer within {timeout:g} s") from None
-        except (OSError, http.client.HTTPException) as exc:
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, TimeoutError) or expired.is_set():  # socket.timeout is TimeoutError
+                raise TimeoutError(f"{parts.netloc}: no answer within {timeout:g} s") from None
             raise OSError(f"{parts.netloc}: connection lost: {exc or type(exc).__name__}") from None
+        finally:
+            watchdog.cancel()
+        if expired.is_set():  # cut just as the last byte came: what came may be cut short
+            raise TimeoutError(f"{parts.netloc}: no answer within {timeout:g} s")
         return answer.status, answer.reason, answer.headers, data
     finally:
         conn.close()
+
+
+def _cut(conn, expired):
+    """The deadline passed: end the connection, so the read waiting on it returns."""
+    expired.set()
+    try:
+        conn.sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError):
+        pass

@@ -48,6 +48,7 @@ BUSY_CODES = {"001"}
 NO_ANSWER_CODES = {"002", "003", "011"}
 BUSY_WORDS = ("busy",)
 NO_ANSWER_WORDS = ("no answer", "no carrier", "ringback")
+REFERENCE_PREFIX = "chapar-"  # FaxDocument.reference, our JOBINFO
 NOTIFY_CHOICES = (("none", _l("No email")), ("done", _l("When done")), ("done+requeue", _l("When done or requeued")))
 
 
@@ -186,7 +187,9 @@ class HylafaxTransport(FaxTransport):
             return []
         session = self._session()
         try:
-            rows = [row for row in session.jobs() if row.job_id in wanted]
+            # Only jobs carrying one of our references: HylaFAX numbers jobs afresh after its spool
+            # is set up again, and another user's fax with one of our old numbers is not ours.
+            rows = [row for row in session.jobs() if row.job_id in wanted and row.tag.startswith(REFERENCE_PREFIX)]
             return [self._status(session, row) for row in rows]
         except (HylafaxUnreachable, JobRefused) as exc:
             raise TransportError(str(exc)) from None
