@@ -1,7 +1,6 @@
 """One personalised letter: its HTML (letterhead, address block in the envelope window, date, body,
 QR code, page numbers) and its PDF through chapar.render_pdf, which loads nothing from outside."""
 import datetime
-import io
 import re
 from html import escape
 from pathlib import Path
@@ -11,7 +10,6 @@ import segno
 from babel import UnknownLocaleError
 from babel.dates import format_date
 from chapar import DocumentError, render_pdf
-from pypdf import PdfReader
 
 from .digits import persian_html
 from .layouts import is_postcard, page_dimensions, window_for
@@ -136,11 +134,6 @@ def letter_html(content, address, settings, language="", today=None, logo=None):
     return persian_html(html) if content.get("persian_digits") else html
 
 
-def page_count(pdf):
-    """Pages of a PDF, from its page tree's /Count: listing the pages would walk every one."""
-    return int(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Pages"]["/Count"])
-
-
 def render_letter(content, address, settings, language="", target=None, today=None, logo=None):
     """The letter's PDF: (bytes or None when written to `target`, pages). Raises LetterError.
     `logo`: the letterhead logo's path (logo.current_logo() in logo_folder()), or None."""
@@ -148,10 +141,10 @@ def render_letter(content, address, settings, language="", target=None, today=No
     rtl = direction(content, language) == "rtl"
     sheets = (CSS, page_css(content, rtl))
     try:
-        pdf = render_pdf(html, stylesheets=sheets, folders={URL_PREFIX: logo.parent} if logo else None)
+        pdf, pages = render_pdf(html, stylesheets=sheets, folders={URL_PREFIX: logo.parent} if logo else None,
+                                count_pages=True)
     except DocumentError as exc:
         raise LetterError(str(exc)) from exc
-    pages = page_count(pdf)
     if pages > MAX_PAGES:
         raise LetterError(f"the letter has {pages} pages, at most {MAX_PAGES}")
     if target is None:
