@@ -19,7 +19,7 @@ from .models import BaseModel, Campaign, Contact, EventRecord, InboundMessage, M
 from .plugin_kinds import InstanceCache, load_plugin_manager, registered_kinds
 from .provider_accounts import ProviderAccounts
 from .queue import enqueue, get_queue, get_redis
-from .security import csrf_exempt, rate_limit
+from .security import cap_request_body, csrf_exempt, rate_limit
 from .segments import SegmentFilter
 from .settings_forms import clean_settings, is_secret
 from .ui import DashboardPanel, MenuItem
@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "channel_settings", "clean_value", "ConfigError",
-    "Contact", "create_app", "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event",
+    "Contact", "create_app", "cap_request_body", "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event",
     "EventRecord", "Field", "get_queue", "get_redis", "hookimpl", "InboundMessage", "MenuItem", "Message",
     "OutgoingMessage", "page_of", "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit",
     "record_event", "record_inbound", "register_api_blueprint", "render_pdf", "require_role", "SegmentFilter",

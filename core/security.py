@@ -135,6 +135,26 @@ def _refuse(message):
     abort(400)
 
 
+def cap_request_body(blueprint, max_bytes):
+    """Refuse request bodies over `max_bytes` (413) on every route of `blueprint`, before anything
+    reads them: Flask runs url_value_preprocessors ahead of every before_request, so also ahead of
+    guard_request, which parses form, multipart and JSON bodies (up to CHAPAR_MAX_UPLOAD_MB) for the
+    whole app. A body without a Content-Length (chunked) is read up to one byte past the limit and
+    refused if it got there: werkzeug would cut it off silently and let the view see part of it.
+    Use it on public endpoints: a provider's webhook needs kilobytes, not the upload limit."""
+    limit = int(max_bytes)
+
+    def preprocessor(_endpoint, _values):
+        if request.content_length is not None and request.content_length > limit:
+            abort(413)
+        request.max_content_length = limit + 1
+        if request.content_length is None and len(request.get_data(cache=True)) > limit:
+            abort(413)
+
+    blueprint.url_value_preprocessor(preprocessor)
+    return blueprint
+
+
 def guard_request():
     """before_request, ahead of CSRF, rate limits, authentication and every view.
 

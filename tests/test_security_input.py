@@ -1,6 +1,7 @@
 """Odd input gets a clear 4xx, never a 500: NUL characters, ids and page numbers too large for
 the database, query arguments that url_for would read as its own, job ids RQ cannot hold."""
 import html
+import io
 import re
 
 import pytest
@@ -171,3 +172,29 @@ def test_id_zero_is_not_found_whatever_the_method(api_as, method):
     body = {} if method == "get" else {"json": {}}  # a GET with a body is refused (400) by design
     response = getattr(api_as("manager"), method)("/api/v1/contacts/0", **body)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_capped_public_endpoint_refuses_a_large_body_before_anything_parses_it(app):
+    from flask import Blueprint
+
+    from chapar import cap_request_body, csrf_exempt
+
+    hook = Blueprint("capped_hook", __name__)
+    csrf_exempt(hook)
+    cap_request_body(hook, 1024)
+
+    @hook.post("/capped-hook")
+    def capped():
+        return "read"
+
+    app.register_blueprint(hook)
+    client = app.test_client()
+    # Refused for its size, not for its NUL: the core's guard never parsed it.
+    assert client.post("/capped-hook", data={"field": "x" * 5000 + "\x00"}).status_code == 413
+    assert client.post("/capped-hook", data={"field": "small\x00"}).status_code == 400  # under the cap: checked
+    assert client.post("/capped-hook", data={"field": "small"}).get_data(as_text=True) == "read"
+    # Chunked, with no length: refused too, not cut off and handed to the view in part.
+    chunked = client.post("/capped-hook", input_stream=io.BytesIO(b"field=" + b"y" * 5000),
+                          content_type="application/x-www-form-urlencoded", headers={"Transfer-Encoding": "chunked"},
+                          environ_overrides={"wsgi.input_terminated": True})
+    assert chunked.status_code == 413

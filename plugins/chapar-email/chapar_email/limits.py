@@ -8,8 +8,7 @@ can change it), each route counted on its own, and caps the body before anything
 import logging
 import os
 
-from chapar import rate_limit
-from flask import request
+from chapar import cap_request_body, rate_limit
 from limits import parse_many
 
 log = logging.getLogger("chapar_email.limits")
@@ -30,16 +29,7 @@ def limit_string(scope):
     return DEFAULTS[scope]
 
 
-def cap_body(max_bytes):
-    """A url_value_preprocessor capping the request body at `max_bytes` (413 beyond). It runs before
-    every before_request, so also before the core's request guard, which parses form and JSON bodies."""
-    def preprocessor(_endpoint, _values):
-        # Also caps a chunked body, which has no length; werkzeug answers 413 once it reads past it.
-        request.max_content_length = max_bytes
-    return preprocessor
-
-
 def protect(blueprint, scope, max_bytes=MAX_BODY_BYTES):
     """Rate-limit every route of `blueprint` by `scope`'s setting and cap its request bodies."""
     rate_limit(lambda: limit_string(scope))(blueprint)
-    blueprint.url_value_preprocessor(cap_body(max_bytes))
+    cap_request_body(blueprint, max_bytes)

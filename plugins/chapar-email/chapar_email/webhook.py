@@ -21,9 +21,9 @@ import re
 
 from flask import Blueprint, abort, jsonify, request
 
-from chapar import csrf_exempt, db, rate_limit
+from chapar import cap_request_body, csrf_exempt, db, rate_limit
 
-from . import core_access, handling, limits, verp
+from . import core_access, handling, verp
 
 log = logging.getLogger("chapar_email.webhook")
 
@@ -38,7 +38,7 @@ blueprint = Blueprint("chapar_email_webhook", __name__, url_prefix="/email/webho
 csrf_exempt(blueprint)
 rate_limit(FAILED_SECRET_LIMIT, deduct_when=lambda response: response.status_code == 403)(blueprint)
 # Capped before the core's request guard parses the JSON, so an unauthenticated body stays small.
-blueprint.url_value_preprocessor(limits.cap_body(MAX_BYTES))
+cap_request_body(blueprint, MAX_BYTES)
 
 
 def _secret_ok():

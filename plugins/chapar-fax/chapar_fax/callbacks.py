@@ -11,7 +11,7 @@ import hmac
 import logging
 import os
 
-from chapar import csrf_exempt, rate_limit
+from chapar import cap_request_body, csrf_exempt, rate_limit
 from flask import Blueprint, abort, request
 
 from .inbound import ReceivedFaxError
@@ -25,6 +25,7 @@ MAX_BYTES = 25 * 1024 * 1024
 UNUSABLE = "\0no secret"  # compared when there is nothing to compare with; never accepted
 blueprint = Blueprint("chapar_fax_callbacks", __name__, url_prefix="/fax/lines")
 csrf_exempt(blueprint)
+cap_request_body(blueprint, MAX_BYTES)  # before the core parses a multipart body
 
 
 def _limit():
@@ -46,10 +47,6 @@ def given_secret():
 @rate_limit(_wrong_secret_limit, deduct_when=lambda response: response.status_code == 403)
 def callback(line_id, name):
     """Check the size and the secret, then let the line's transport answer."""
-    # Also bounds a body sent without Content-Length (chunked): reading past it answers 413.
-    request.max_content_length = MAX_BYTES
-    if request.content_length is not None and request.content_length > MAX_BYTES:
-        abort(413)
     line = FaxLine.get_or_none(FaxLine.id == line_id)
     # The same answer for an unknown line and a wrong secret: ids cannot be probed. A line
     # without a secret accepts nothing (an empty secret would match anyone).
