@@ -28,6 +28,9 @@ RETRY_OUTCOMES = {"busy": "busy", "no_answer": "no answer"}
 # Longer than any submission takes (the HTTP transport's deadline is at most 15 minutes).
 STRANDED_AFTER = datetime.timedelta(hours=1)
 STRANDED_REASON = "uncertain: the worker stopped while submitting it again; not sent a second time"
+# A retry the line cannot take (service down, throttled) is put off again and again; after this
+# long the message fails with the last reason.
+GIVE_UP_AFTER = datetime.timedelta(hours=24)
 
 
 def poll_seconds():
@@ -102,11 +105,23 @@ def resubmit_due(now=None):
         claimed = (FaxJob.update(state="resubmitted", updated_at=utcnow())
                    .where((FaxJob.id == job.id) & (FaxJob.state == "retry")).execute())
         if claimed:
-            submitted += _resubmit(job, settings)
+            submitted += _resubmit(job, settings, now)
     return submitted
 
 
-def _resubmit(job, settings):
+def _put_off(job, message, line, reason, wait, now):
+    """Try again after `wait`, unless the retry has been put off for GIVE_UP_AFTER already: a
+    service that stays down must not keep a message (and its program) unfinished for ever."""
+    if now - job.created_at > GIVE_UP_AFTER:
+        hours = int(GIVE_UP_AFTER.total_seconds() // 3600)
+        error = f"not sent again: the line could not take the retry for {hours} hours ({reason})"
+        _set(job, "failed", error)
+        record_event("undelivered", message=message, channel="fax", line=line.name, error=error[:500])
+        return
+    _set(job, "retry", reason, next_try_at=utcnow() + wait)
+
+
+def _resubmit(job, settings, now):
     line = FaxLine.get_or_none(FaxLine.id == job.line_id)
     message = Message.get_or_none(Message.id == job.message_id)
     pdf, tiff = sent_paths(message.program_id, message.id) if message is not None else (None, None)
@@ -130,11 +145,11 @@ def _resubmit(job, settings):
         result = submit(line, [document])[0]
     except (TransportError, LookupError, OSError) as exc:
         log.warning("fax line %s: retry of message %s put off: %s", line.name, message.id, exc)
-        _set(job, "retry", str(exc), next_try_at=utcnow() + retry_delay(line, 1))
+        _put_off(job, message, line, str(exc), retry_delay(line, 1), now)
         return 0
     if result.outcome == "transient":
         wait = datetime.timedelta(seconds=result.retry_after) if result.retry_after else retry_delay(line, 1)
-        _set(job, "retry", result.error, next_try_at=utcnow() + wait)
+        _put_off(job, message, line, result.error, wait, now)
     elif result.outcome in ("permanent", "uncertain"):
         _set(job, "failed", result.error)
         record_event("undelivered", message=message, channel="fax", line=line.name, error=result.error)

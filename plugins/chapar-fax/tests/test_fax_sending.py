@@ -134,6 +134,22 @@ def test_a_retry_while_the_service_is_down_waits_and_nothing_is_lost(fax_app, fo
     assert resubmit_due(now=later(60)) == 1 and job_of(message).attempt == 2
 
 
+def test_a_retry_the_line_cannot_take_for_a_day_fails_with_the_reason(fax_app, folder_line, users):
+    from chapar_fax.faxes import report, resubmit_due
+    from chapar_fax.transports.base import FaxStatus
+
+    program = fax_program(users, folder_line, add_fax_contacts(1))
+    send_all(fax_app, program, users)
+    message = messages(program)[e164(0)]
+    report(folder_line, [FaxStatus(job_of(message).provider_id, "busy")])
+    (folder_line.folder / "down").write_text("")
+    assert resubmit_due(now=later(60 * 23)) == 0 and job_of(message).state == "retry"  # still trying
+    assert resubmit_due(now=later(60 * 25)) == 0
+    final = Message.get_by_id(message.id)
+    assert final.status == "failed" and "for 24 hours" in final.error and "down" in final.error
+    assert job_of(message).state == "failed" and resubmit_due(now=later(60 * 48)) == 0
+
+
 def test_only_the_line_that_sent_a_fax_reports_on_it(fax_app, folder_line, folder_transport, users, tmp_path):
     from chapar_fax.faxes import report
     from chapar_fax.transports.base import FaxStatus
