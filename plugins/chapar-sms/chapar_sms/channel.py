@@ -11,6 +11,7 @@ from .providers.registry import provider_for
 from .settings import SETTINGS_FIELDS, callback_url
 
 ENCODING_LABELS = {"gsm7": _l("GSM 7-bit"), "ucs2": _l("UCS-2 (Unicode)")}
+MAX_SEGMENTS = 10  # what the composer promises; most gateways and phones handle no more
 
 
 class SmsChannel(Channel):
@@ -48,6 +49,16 @@ class SmsChannel(Channel):
         if gateway is not None and gateway.rate_per_second:
             return float(gateway.rate_per_second)
         return super().rate_per_second(settings, provider)
+
+    def validate_content(self, content):
+        """At most MAX_SEGMENTS segments: 1,530 characters hold 10 GSM segments but 22 in UCS-2, so
+        the field's length alone does not keep a Persian message to its promise."""
+        counted = encoding.count(content.get("text") or "")
+        if counted.segments > MAX_SEGMENTS:
+            return {"text": str(_l("This message takes %(segments)s segments; at most %(most)s are sent as one SMS. "
+                                   "Shorten it (in UCS-2 a segment holds 67 characters).",
+                                   segments=counted.segments, most=MAX_SEGMENTS))}
+        return {}
 
     def normalize_address(self, address, settings):
         return numbers.for_sending(address, settings.get("default_region") or "")

@@ -1,6 +1,7 @@
 """Segment counting against known examples: what the composer shows and the program's cost uses."""
 import pytest
 from chapar_sms.encoding import GSM_BASIC, GSM_EXTENSION, count, split
+from sms_support import sms_app, sms_plugin  # noqa: F401
 
 PERSIAN = "سلام"  # four UCS-2 letters
 
@@ -78,3 +79,18 @@ def test_the_gsm_table_is_the_standard_one():
 def test_empty_text_is_one_segment_of_nothing():
     assert count("") == count(None) == count("")
     assert (count("").characters, count("").segments, count("").encoding) == (0, 1, "gsm7")
+
+
+def test_a_persian_message_over_ten_segments_is_refused_in_the_composer(sms_app, api_as):
+    api = api_as("marketer")
+    fits = "س" * 670  # 10 UCS-2 segments of 67
+    assert api.post("/api/v1/content", json={"name": "Fits", "channel": "sms",
+                                             "variants": {"": {"text": fits}}}).status_code == 201
+    too_long = api.post("/api/v1/content", json={"name": "Long", "channel": "sms",
+                                                 "variants": {"": {"text": fits + "س"}}})
+    assert too_long.status_code == 422
+    error = too_long.get_json()["error"]["details"]["fields"]["variants.default.text"][0]
+    assert "11 segments" in error and "at most 10" in error
+    english = "a" * 1530  # 10 GSM segments of 153: still fine
+    assert api.post("/api/v1/content", json={"name": "English", "channel": "sms",
+                                             "variants": {"": {"text": english}}}).status_code == 201
