@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import DatabaseError
 
 from .audit import record
 from .db import db
@@ -66,6 +67,25 @@ class ProviderAccounts:
     forget: Callable | None = None
     flash_category: str = "ok"
     prefix: str = "setting-"  # of a kind's setting inputs, so none shadows the account's own
+
+    def choices(self):
+        """(id, name) of every account, the default first: what the channel's `providers()`
+        returns (nothing before the plugin's migration has run)."""
+        try:
+            rows = self.model.select().order_by(self.model.is_default.desc(), self.model.name)
+            return tuple((str(row.id), row.name) for row in rows)
+        except DatabaseError:
+            return ()
+
+    def rate_per_second(self, provider=""):
+        """The limit of the account a program picked (`Program.provider`; else the default), or
+        None: what the channel's `rate_per_second()` uses before its own setting."""
+        try:
+            account = self.model.get_or_none(self.model.id == int(provider)) if str(provider).isdigit() else None
+            account = account or self.default()
+        except DatabaseError:  # the plugin's migration has not run yet
+            return None
+        return float(account.rate_per_second) if account is not None and account.rate_per_second else None
 
     def get_or_404(self, account_id):
         """The account with this id, or a 404 page."""

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from chapar import TimelineEntry
-from chapar.channels import channels
+from chapar.channels import UnknownChannel, channels, get_channel
 from chapar.models import EventRecord, InboundMessage, Message, Program
 from chapar.programs.labels import EVENT_LABELS, MESSAGE_STATUS_LABELS, SKIP_REASON_LABELS
 
@@ -68,8 +68,10 @@ def message_entries(message):
         entries.append(TimelineEntry(when=message.queued_at, kind="queued", title=_l("Queued")))
     if message.sent_at:
         details = ((_l("Provider id"), message.provider_id),) if message.provider_id else ()
-        channel = channels().get(message.program.channel)
-        sent = (channel.sent_label if channel is not None else None) or _l("Sent")  # "Rendered" for a letter
+        try:
+            sent = get_channel(message.program.channel).sent_label or _l("Sent")  # "Rendered" for a letter
+        except UnknownChannel:
+            sent = _l("Sent")
         entries.append(TimelineEntry(when=message.sent_at, kind="sent", title=sent, details=details))
     if message.delivered_at:
         entries.append(TimelineEntry(when=message.delivered_at, kind="delivered", title=_l("Delivered")))

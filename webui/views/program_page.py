@@ -76,9 +76,10 @@ def skipped_by_reason(program):
     return sorted(rows, key=lambda row: -row[1])
 
 
-def labels(program=None):
-    """The label tables every program template may use; "sent" in the program's channel's words."""
-    channel = channel_of(program) if program is not None else None
+def labels(program=None, channel=None):
+    """The label tables every program template may use; "sent" in the program's channel's words
+    (pass `channel` when it is at hand)."""
+    channel = channel or (channel_of(program) if program is not None else None)
     message_labels = MESSAGE_STATUS_LABELS
     if channel is not None and channel.sent_label:
         message_labels = {**MESSAGE_STATUS_LABELS, "sent": channel.sent_label}
@@ -90,12 +91,13 @@ def labels(program=None):
 def progress_context(program):
     """What the status card shows: figures once launched, costs, and the buttons this user may use."""
     launched = program.status not in ("draft", "ready")
-    return {"program": program, "currency": program.campaign.currency, "channel": channel_of(program),
+    channel = channel_of(program)
+    return {"program": program, "currency": program.campaign.currency, "channel": channel,
             "figures": progress(program) if launched else None, "live": program.status in LIVE_STATUSES,
             "skipped": skipped_by_reason(program) if launched else [],
             "actual": actual_cost(program) if launched else None,
             "units": spent_units(program) if launched else 0, "schedule": schedule_text(program),
-            "actions": [action for action in ACTIONS if allowed(program, action)], **labels(program)}
+            "actions": [action for action in ACTIONS if allowed(program, action)], **labels(program, channel)}
 
 
 def schedule_text(program):
@@ -197,8 +199,9 @@ def program_estimate(program_id):
     program = program_or_404(program_id)
     if not request.headers.get("HX-Request"):
         return redirect(url_for("webui.program_show", program_id=program.id, estimate=1))
+    channel = channel_of(program)
     return render("webui/programs/show_estimate.html", program=program,
-                  **estimate_context(program, channel_of(program)), **labels(program))
+                  **estimate_context(program, channel), **labels(program, channel))
 
 
 from . import program_actions, program_messages  # noqa: E402,F401 - attach their routes

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from chapar import Channel, Estimate, Field, channel_settings
 from flask_babel import lazy_gettext as _l
-from peewee import DatabaseError
 
 from . import numbers
 from .document import MAX_BODY, FaxDocumentError, render_fax
+from .line_forms import LINES
 from .lines import FaxLine, line_for
 from .outgoing import send_batch
 from .settings import PAGE_SIZE_CHOICES, SETTINGS_FIELDS
@@ -40,20 +40,10 @@ class FaxChannel(Channel):
 
     def providers(self, settings):
         """The fax lines, by id, the default first."""
-        try:
-            rows = FaxLine.select().order_by(FaxLine.is_default.desc(), FaxLine.name)
-            return tuple((str(line.id), line.name) for line in rows)
-        except DatabaseError:  # the plugin's migration has not run yet
-            return ()
+        return LINES.choices()
 
     def rate_per_second(self, settings, provider=""):
-        try:
-            line = line_for(provider)
-        except DatabaseError:
-            line = None
-        if line is not None and line.rate_per_second:
-            return float(line.rate_per_second)
-        return super().rate_per_second(settings, provider)
+        return LINES.rate_per_second(provider) or super().rate_per_second(settings, provider)
 
     def normalize_address(self, address, settings):
         try:

@@ -46,8 +46,6 @@ def callback(gateway_id, name):
     expected = (gateway.secret if gateway is not None else "") or UNUSABLE
     if not hmac.compare_digest(given_secret().encode(), expected.encode()) or expected is UNUSABLE:
         abort(403)
-    if len(request.get_data(cache=True)) > MAX_BYTES:
-        abort(413)
     try:
         provider = provider_for(gateway)
     except LookupError:

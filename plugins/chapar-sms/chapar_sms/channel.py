@@ -2,9 +2,9 @@
 at launch, and sending through the program's gateway."""
 from chapar import Channel, Estimate, Field, SendResult
 from flask_babel import lazy_gettext as _l
-from peewee import DatabaseError
 
 from . import encoding, numbers
+from .gateway_forms import GATEWAYS
 from .gateways import SmsGateway, gateway_for
 from .providers.base import Submission
 from .providers.registry import provider_for
@@ -35,20 +35,10 @@ class SmsChannel(Channel):
 
     def providers(self, settings):
         """The gateways, by id, the default first."""
-        try:
-            rows = SmsGateway.select().order_by(SmsGateway.is_default.desc(), SmsGateway.name)
-            return tuple((str(g.id), g.name) for g in rows)
-        except DatabaseError:  # the plugin's migration has not run yet
-            return ()
+        return GATEWAYS.choices()
 
     def rate_per_second(self, settings, provider=""):
-        try:
-            gateway = gateway_for(provider)
-        except DatabaseError:
-            gateway = None
-        if gateway is not None and gateway.rate_per_second:
-            return float(gateway.rate_per_second)
-        return super().rate_per_second(settings, provider)
+        return GATEWAYS.rate_per_second(provider) or super().rate_per_second(settings, provider)
 
     def validate_content(self, content):
         """At most MAX_SEGMENTS segments: 1,530 characters hold 10 GSM segments but 22 in UCS-2, so
