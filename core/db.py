@@ -58,6 +58,27 @@ def is_postgres():
     return isinstance(db.obj, PostgresqlDatabase)
 
 
+def fetch(sql, params=()):
+    """The rows (tuples) of one statement written with ? placeholders, on either engine. For the
+    send pipeline's hot queries: peewee's query builder and model rows cost more than the query."""
+    return db.execute_sql(sql.replace("?", db.obj.param), list(params)).fetchall()
+
+
+def write(sql, params=()):
+    """Run one statement written with ? placeholders; returns the number of rows it changed."""
+    return db.execute_sql(sql.replace("?", db.obj.param), list(params)).rowcount
+
+
+def quoted(names):
+    """`"a", "b"`: column names for a plain SELECT."""
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def marks(values):
+    """`?, ?, ?` for an IN list of `values`."""
+    return ", ".join("?" * len(values))
+
+
 def executemany(sql, rows):
     """Run one statement for many parameter rows (written with ? placeholders) in a single call:
     far cheaper than a query object per row when a batch writes thousands of rows."""

@@ -9,10 +9,15 @@ from datetime import timedelta, timezone
 from flask import current_app
 from rq import Queue
 
+from ..channels import UnknownChannel, get_channel
+from ..db import fetch
 from ..models import Message, utcnow
 from ..queue import get_redis
 
-JOB_SIZE = 500  # message ids per job; a worker sends them in chunks of the channel's batch size
+JOB_SIZE = 500  # message ids per job at least; a worker sends them in chunks of the channel's batch size
+# A job's last channel call overlaps nothing (its results are written before the job ends), so a
+# job holds at least this many chunks: with two, half of an SMS program's sends waited alone.
+CHUNKS_PER_JOB = 4
 JOBS_TTL = 14 * 24 * 3600
 
 
@@ -37,18 +42,27 @@ def rq_moment(utc):
     return whole.replace(tzinfo=timezone.utc)
 
 
+def job_size(program):
+    """Message ids per job for `program`'s channel: JOB_SIZE, or CHUNKS_PER_JOB of its batches."""
+    try:
+        return max(JOB_SIZE, CHUNKS_PER_JOB * get_channel(program.channel).batch_size)
+    except UnknownChannel:
+        return JOB_SIZE
+
+
 def enqueue_ids(program, ids, at=None):
-    """Enqueue `ids` in jobs of JOB_SIZE, now or at the UTC moment `at`; returns the job ids."""
+    """Enqueue `ids` in jobs of job_size(), now or at the UTC moment `at`; returns the job ids."""
     from .batch import send_batch
 
     if not ids:
         return []
+    size = job_size(program)
     queue = send_queue(program.channel)
     redis = get_redis()
     job_ids = []
     with redis.pipeline() as pipe:
-        for start in range(0, len(ids), JOB_SIZE):
-            chunk = list(ids[start:start + JOB_SIZE])
+        for start in range(0, len(ids), size):
+            chunk = list(ids[start:start + size])
             options = {"result_ttl": 0, "failure_ttl": JOBS_TTL,
                        "description": f"send program #{program.id}: {len(chunk)} messages"}
             if at is None:
@@ -67,9 +81,12 @@ def dispatch(program, due_only=False):
     (unless `due_only`)."""
     now = utcnow()
     due, later = [], []
-    rows = (Message.select(Message.id, Message.next_attempt_at)
-            .where((Message.program == program) & (Message.status == "queued")).order_by(Message.id).tuples())
+    # Plain rows: a launch reads every message here, and a fresh one has no retry time to convert.
+    rows = fetch('SELECT "id", "next_attempt_at" FROM "message" WHERE "program_id" = ? AND "status" = \'queued\' '
+                 'ORDER BY "id"', [program.id])
+    as_time = Message.next_attempt_at.python_value
     for message_id, next_attempt in rows:
+        next_attempt = as_time(next_attempt) if next_attempt is not None else None
         (later if next_attempt and next_attempt > now else due).append((message_id, next_attempt))
     job_ids = enqueue_ids(program, [i for i, _ in due])
     if later and not due_only:

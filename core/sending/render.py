@@ -34,17 +34,17 @@ class Renderer:
     def outgoing(self, message, contact, values):
         """An OutgoingMessage for `message` (a Message row); raises TemplateError."""
         variant = variant_for(self.variants, message.language)
-        bare = OutgoingMessage(id=message.id, program_id=self.program.id, contact_id=message.contact_id,
-                               address=message.address, content={}, language=message.language,
-                               attempt=message.attempts, provider=self.program.provider)
+        content = dict(variant)  # filled in below: the message is frozen, its content dict is not
+        out = OutgoingMessage(id=message.id, program_id=self.program.id, contact_id=message.contact_id,
+                              address=message.address, content=content, language=message.language,
+                              attempt=message.attempts, provider=self.program.provider)
         context = {**self.shared, "contact": contact_context(contact, values),
-                   "links": self.channel.links(bare, self.settings) or {}}
-        content = dict(variant)
+                   "links": self.channel.links(out, self.settings) or {}}
         for name in self.template_fields:
             source = variant.get(name)
             if isinstance(source, str) and source:
                 content[name] = render(source, context, autoescape=name in self.html_fields)
-        return OutgoingMessage(**{**bare.__dict__, "content": content})
+        return out
 
 
 def preview(program, channel, settings, contact):

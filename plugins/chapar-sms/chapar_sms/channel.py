@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import encoding, numbers
 from .gateway_forms import GATEWAYS
-from .gateways import SmsGateway, gateway_for
+from .gateways import SmsGateway, sending_gateway
 from .providers.base import Submission
 from .providers.registry import provider_for
 from .settings import SETTINGS_FIELDS, callback_url
@@ -64,22 +64,25 @@ class SmsChannel(Channel):
         return Estimate(units=counted.segments, warnings=warnings, facts=facts)
 
     def send(self, batch, settings):
-        gateway = gateway_for(batch[0].provider)
+        gateway = sending_gateway(batch[0].provider)
         if gateway is None:
             raise LookupError("no SMS gateway: add one under SMS gateways")
         provider = provider_for(gateway)
         submissions = []
         for message in batch:
             text = message.content.get("text") or ""
-            counted = encoding.count(text)
+            counted = encoding.count(text)  # kept from estimate(): no second count
             submissions.append(Submission(
                 message_id=message.id, to=message.address, text=text, sender=gateway.sender,
                 encoding=counted.encoding, segments=counted.segments,
                 receipt_url=callback_url(settings, gateway, "receipt", message.id)))
-        segments = {s.message_id: s.segments for s in submissions}
         results = provider.send(submissions)  # a ProviderError: the core retries the whole batch
-        return [SendResult.accepted(r.message_id, r.provider_id, units=r.units or segments.get(r.message_id))
-                if r.outcome == "accepted" else r for r in results]
+        if all(r.units or r.outcome != "accepted" for r in results):
+            return results
+        # A provider that does not count what it sent: the segments estimated are the units.
+        segments = {s.message_id: s.segments for s in submissions}
+        return [SendResult.accepted(r.message_id, r.provider_id, units=segments.get(r.message_id))
+                if r.outcome == "accepted" and not r.units else r for r in results]
 
     def test_connection(self, settings):
         lines = []

@@ -9,6 +9,7 @@ SMS, 67 per part; characters outside the BMP (most emoji) take two units and are
 An empty text counts as 0 characters in 1 segment: sent, it would still be one SMS.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 
 # The GSM 03.38 default alphabet (ESC, 0x1B, is not a character of its own).
 GSM_BASIC = frozenset(
@@ -22,6 +23,9 @@ PART = {"gsm7": 153, "ucs2": 67}
 # At most this many distinct characters (and fewer than half the text) count as "forcing" UCS-2
 # onto an otherwise GSM text; a Persian text is UCS-2 by nature and gets no warning.
 FORCING_AT_MOST = 3
+# Texts whose count is kept: the worker counts each message's text for its estimate and again as
+# its batch is handed to the gateway, a few batches later.
+COUNTED_TEXTS = 4096
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def split(text, encoding=None):
     return parts
 
 
+@lru_cache(maxsize=COUNTED_TEXTS)
 def count(text):
     """Characters, encoding, segments and the characters forcing UCS-2, for the composer and the cost."""
     text = text or ""

@@ -6,9 +6,16 @@ it is part of the callback URLs given to the gateway and compared in constant ti
 """
 import json
 import secrets
+import time
 
 from chapar import BaseModel, utcnow
 from peewee import BooleanField, CharField, DateTimeField, FloatField, TextField
+
+
+# How long a worker sends through the gateway row it read without reading it again: a gateway
+# saved in another process (the admin) takes effect within this time; in this process, at once.
+SENDING_CACHE_SECONDS = 2.0
+_sending = {}  # program's provider text -> (time.monotonic() when read, SmsGateway)
 
 
 def new_secret():
@@ -33,6 +40,14 @@ class SmsGateway(BaseModel):
     def settings(self):
         return json.loads(self.settings_json or "{}")
 
+    def save(self, *args, **kwargs):
+        forget_read()
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        forget_read()
+        return super().delete_instance(*args, **kwargs)
+
 
 def gateway_for(provider=""):
     """The gateway a program chose (its id as text), else the default one, else the first; or None."""
@@ -41,3 +56,21 @@ def gateway_for(provider=""):
         if found is not None:
             return found
     return SmsGateway.select().order_by(SmsGateway.is_default.desc(), SmsGateway.id).first()
+
+
+def sending_gateway(provider=""):
+    """gateway_for(provider) as the send path needs it: read at most every SENDING_CACHE_SECONDS
+    (not once per batch: a query there also costs the send thread a database connection per job).
+    Saving or deleting a gateway in this process forgets what was read."""
+    now = time.monotonic()
+    read_at, gateway = _sending.get(provider, (None, None))
+    if read_at is None or now - read_at > SENDING_CACHE_SECONDS:
+        gateway = gateway_for(provider)
+        if gateway is not None:  # none yet: the next batch looks again
+            _sending[provider] = (now, gateway)
+    return gateway
+
+
+def forget_read():
+    """Make the next sending_gateway() read the database (a gateway changed, tables were reset)."""
+    _sending.clear()

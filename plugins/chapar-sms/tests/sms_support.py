@@ -30,10 +30,12 @@ def sms_app(sms_plugin, app):
     with app.app_context():
         assert save_channel_settings("sms", sms_settings()) == {}
     yield app
+    from chapar_sms.gateways import forget_read
     from chapar_sms.providers import registry
 
     for gateway_id in list(registry._instances):
         registry.forget(gateway_id)
+    forget_read()  # the next test's gateway 1 is another one
 
 
 @pytest.fixture

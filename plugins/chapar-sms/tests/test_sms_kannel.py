@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from kannel_support import SHORT_CODE, join_parts, kannel_gateway
@@ -17,7 +18,7 @@ from chapar.models import ConsentRecord
 from chapar.programs import launch
 from chapar.sending import dispatch
 from chapar_sms.providers.base import ProviderError, Submission
-from chapar_sms.providers.kannel import KannelProvider
+from chapar_sms.providers.kannel import KannelProvider, _Connection
 
 PERSIAN = "سلام {{ contact.first_name }}، حراج بهاره تا جمعه!"
 
@@ -245,6 +246,63 @@ def test_a_kept_alive_connection_serves_on_and_one_smsbox_closed_is_replaced(fau
         provider.close()
     assert faulty_smsbox.connections == 2
     assert faulty_smsbox.requests == ["+989120000010", "+989120000020", "+989120000018", "+989120000030"]
+
+
+def test_the_sendsms_query_has_every_parameter_encoded_as_before(faulty_smsbox):
+    provider = faulty_provider(faulty_smsbox, smsc_id="phones", dlr_mask=3, password="p&w=1")
+    receipt = "https://chapar.example/sms/gateways/1/receipt?secret=s%2B&message=7"
+    submission = Submission(message_id=7, to="+989120000010", text="سلام & 50%+ off=yes", sender="Chapar",
+                            encoding="ucs2", segments=1, receipt_url=receipt)
+    assert provider.query(submission) == urlencode({
+        "username": "chapar", "password": "p&w=1", "to": "+989120000010", "text": "سلام & 50%+ off=yes",
+        "charset": "UTF-8", "coding": "2", "from": "Chapar", "smsc": "phones", "dlr-mask": "3",
+        "dlr-url": receipt + "&status=%d&answer=%A"})
+    bare = faulty_provider(faulty_smsbox)
+    no_receipt = Submission(message_id=8, to="+989120000010", text="Hi", sender="", encoding="gsm7", segments=1)
+    assert bare.query(no_receipt) == "username=chapar&password=pw&to=%2B989120000010&text=Hi&charset=UTF-8&coding=0"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (b"HTTP/1.1 202 Accepted\r\nContent-Length: 24\r\n\r\n0: Accepted for delivery", (202, b"0: Accepted for delivery", False)),
+    (b"HTTP/1.1 202 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n0: \r\n5;x=y\r\nQueue\r\n0\r\n\r\n", (202, b"0: Queue", False)),
+    (b"HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 4\r\n\r\nBusy", (503, b"Busy", True)),
+    (b"HTTP/1.0 400 Bad\r\ncontent-length: 3\r\n\r\nBad", (400, b"Bad", True)),
+    (b"HTTP/1.0 202 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", (202, b"", False)),
+])
+def test_smsbox_answers_are_read_whole_whatever_their_framing(answer, expected):
+    conn = _Connection(sock=None)
+    for end in range(len(answer)):  # arriving byte by byte: nothing before the whole answer
+        conn.buffer = bytearray(answer[:end])
+        assert conn.answer() is None
+    conn.buffer = bytearray(answer)
+    assert conn.answer() == expected and conn.buffer == b""
+
+
+def test_what_is_no_http_answer_is_an_error_not_an_outcome():
+    conn = _Connection(sock=None)
+    conn.buffer = bytearray(b"SMPP?\r\n\r\n")
+    with pytest.raises(Exception, match="SMPP"):
+        conn.answer()
+
+
+def test_an_answer_that_never_ends_is_an_error_not_a_growing_buffer():
+    import socket
+
+    ours, smsbox = socket.socketpair()
+    smsbox.setblocking(False)
+    conn = _Connection(ours)
+    smsbox.send(b"HTTP/1.1 202 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    with pytest.raises(Exception, match="longer than any sendsms answer"):
+        for _ in range(1000):
+            try:
+                smsbox.send(b"1000\r\n" + b"x" * 0x1000 + b"\r\n")
+            except BlockingIOError:
+                pass
+            conn.receive()
+            assert conn.answer() is None
+    assert len(conn.buffer) < 3 * 64 * 1024
+    ours.close()
+    smsbox.close()
 
 
 def test_a_get_url_with_the_text_in_the_query_is_understood_too(sms_app, client):

@@ -54,3 +54,41 @@ def test_national_form_for_gateways_that_want_it():
     assert national(MOBILE) == "09121234567"
     assert national("+12015550123") == "2015550123"
     assert national("nonsense") == ""
+
+
+def test_stored_e164_numbers_read_quickly_are_read_as_phonenumbers_reads_them():
+    """Numbers already in E.164 skip phonenumbers.parse at launch; every region's example numbers,
+    with their last digits changed, a digit short or long and a 0 after the country code, must
+    still get the same E.164 form and the same skip reason as a full parse gives."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    def parsed(text):
+        try:
+            number = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return text, "invalid_address"
+        kind = phonenumbers.number_type(number)
+        if kind == PhoneNumberType.UNKNOWN:
+            return text, "invalid_address"
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        mobile = kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PERSONAL_NUMBER)
+        return e164, "" if mobile else "not_mobile"
+
+    rng = random.Random(6)
+    tried = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            code = str(example.country_code)
+            texts = [e164, e164[:-1], e164 + "5", f"+{code}0{e164[len(code) + 1:]}"]
+            texts += [e164[:-3] + f"{rng.randrange(1000):03d}" for _ in range(3)]
+            for text in texts:
+                assert for_sending(text, region) == parsed(text), text
+                tried += 1
+    assert tried > 1500

@@ -248,3 +248,74 @@ def test_a_connection_dropped_mid_batch_sends_no_message_twice(sms_app, users, s
     assert set(numbers) | set(uncertain) == {e164(i) for i in range(10)}
     assert sorted(statuses(program).values()) == ["sent"] * (10 - len(uncertain)) + ["uncertain"] * len(uncertain)
     assert [b[0] for b in smsc.binds] == ["transceiver", "transceiver"]  # bound again after the drop
+
+
+def test_a_gateway_saved_here_applies_at_once_and_one_saved_elsewhere_once_read_again(sms_app, users, smsc,
+                                                                                        monkeypatch):
+    from chapar import utcnow
+    from chapar_sms import gateways
+
+    def sent_from(start):
+        launch(sms_program(users, gateway, add_mobiles(1, start=start)))
+        run_worker(sms_app, "sms")
+        part = smsc.parts[-1]
+        assert part["to"] == e164(start).lstrip("+")
+        return part["sender"], part["source_ton"]
+
+    monkeypatch.setattr(gateways, "SENDING_CACHE_SECONDS", 3600)  # the send path reads the row once…
+    gateway = smpp_gateway(smsc)
+    assert sent_from(0) == ("Chapar", 5)
+    gateway.sender = "Shop"
+    gateway.updated_at = utcnow()
+    gateway.save()  # …but a save in this process is seen by the next batch
+    assert sent_from(1) == ("Shop", 5)
+    # Another process (the admin's) saves the row: seen once the worker reads it again.
+    gateways.SmsGateway.update(sender="3000", updated_at=utcnow()).where(
+        gateways.SmsGateway.id == gateway.id).execute()
+    assert sent_from(2) == ("Shop", 5)
+    monkeypatch.setattr(gateways, "SENDING_CACHE_SECONDS", 0)
+    assert sent_from(3) == ("3000", 1)
+
+
+def test_answers_split_across_reads_or_run_together_are_each_read_once():
+    import socket
+    import struct
+
+    from chapar_sms.providers.smpp_session import GENERIC_NACK, SUBMIT_SM_RESP, Session
+
+    def pdu(command_id, status, sequence, body=b""):
+        return struct.pack(">LLLL", 16 + len(body), command_id, status, sequence) + body
+
+    ours, theirs = socket.socketpair()
+    session = Session("smsc", 2775, timeout=5)
+    session.attach(ours)
+    try:
+        assert session.read(0) is None  # nothing there: no error, no wait
+        stream = (pdu(SUBMIT_SM_RESP, 0, 1, b"id-1\0") + pdu(GENERIC_NACK, 0x58, 2) + pdu(SUBMIT_SM_RESP, 0x45, 3)
+                  + pdu(0x00000015, 0, 9) + pdu(SUBMIT_SM_RESP, 0, 4, b"id-4"))  # enquire_link; an id without NUL
+        theirs.sendall(stream[:10])  # half a header
+        assert session.read(0) is None
+        theirs.sendall(stream[10:30])  # the first answer whole, the next cut
+        first = session.read(0)
+        assert (first.command, first.sequence, first.status, first.message_id) == ("submit_sm_resp", 1, 0, "id-1")
+        assert session.read(0) is None
+        theirs.sendall(stream[30:])
+        rest = [session.read(1) for _ in range(4)]
+        assert [(p.command, p.sequence, p.status) for p in rest] == [
+            ("generic_nack", 2, 0x58), ("submit_sm_resp", 3, 0x45), ("enquire_link", 9, 0), ("submit_sm_resp", 4, 0)]
+        assert rest[1].message_id == "" and rest[3].message_id == "id-4"
+        assert session.read(0) is None
+    finally:
+        session.close()
+        theirs.close()
+
+
+def test_a_text_is_encoded_once_into_the_same_parts():
+    from chapar_sms.providers.smpp_session import coding_for, encode_text, split_text
+
+    for text, encoding in [("Hello", "gsm7"), ("20€ {off} " * 30, "gsm7"), ("سلام", "ucs2"), ("Hi 😀" * 30, "ucs2"),
+                           ("Hello", "ucs2"), ("naïve ¢", "gsm7")]:  # ¢ is no GSM: UCS-2 after all
+        coding = coding_for(text, encoding)
+        assert encode_text(text, encoding) == (coding, split_text(text, coding))
+    with pytest.raises(ValueError, match="255 parts"):
+        encode_text("x" * 153 * 256, "gsm7")

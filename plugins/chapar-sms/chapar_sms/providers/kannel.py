@@ -3,7 +3,9 @@ messages through an sms-service post-url.
 
 Sending: one GET per message to sendsms (text in UTF-8 with charset=UTF-8; coding=2 for UCS-2
 text, 0 for GSM 7-bit; Kannel splits long texts itself, so the sendsms-user needs
-`max-messages = 10`), on keep-alive connections from a small thread pool. What Kannel answers:
+`max-messages = 10`), on `connections` keep-alive connections at once, all driven by the calling
+thread (one poll() for all, no thread per connection: a worker's send thread shares the GIL with
+its main thread, and threads fighting over it cost more than the requests). What Kannel answers:
 
 - 202 ("0: Accepted for delivery", "3: Queued for later delivery") -> accepted;
 - 4xx (403 "Authorization failed for sendsms", 400 "Missing receiver number" …) -> permanent,
@@ -32,9 +34,12 @@ text or with `mo-recode = true`.
 import http.client
 import logging
 import select
+import socket
+import ssl
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import unquote_to_bytes, urlencode, urlsplit
+import time
+from collections import deque
+from urllib.parse import quote_plus, unquote_to_bytes, urlencode, urlsplit
 
 from chapar import Field, SendResult
 from flask_babel import lazy_gettext as _l
@@ -56,8 +61,97 @@ CODING = {"gsm7": "0", "ucs2": "2"}
 INBOUND_QUERY = "&from=%p&to=%P&coding=%c&charset=%C&id=%I"
 
 
+MAX_ANSWER = 64 * 1024  # an answer's head or body beyond this is no smsbox's
+
+
 class _NotSent(Exception):
     """The connection could not be opened: smsbox has not seen the request."""
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to smsbox and the answer it is reading. The request
+    and answer are handled here rather than by http.client, whose per-request cost in Python
+    (header objects, a buffered file, email parsing) is most of what a send costs."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = bytearray()
+        self.index = None  # the request it carries (the caller's index) while one is out
+        self.deadline = 0.0
+
+    def readable(self):
+        """True when something (or the end) arrived. For an idle connection: smsbox closed it (its
+        keep-alive timeout), so a request must never be sent into it (lost, or doubled)."""
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        return bool(poller.poll(0))
+
+    def receive(self):
+        """Read what arrived (the socket is readable); OSError when smsbox hung up."""
+        chunk = self.sock.recv(65536)
+        while chunk and getattr(self.sock, "pending", None) and self.sock.pending():  # TLS: decrypted already
+            chunk += self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("smsbox closed the connection without an answer")
+        self.buffer += chunk
+        if len(self.buffer) > 2 * MAX_ANSWER:  # a chunked answer that never ends
+            raise http.client.HTTPException("smsbox's answer is longer than any sendsms answer")
+
+    def answer(self):
+        """(status, body, will_close) once the whole answer is here, else None. Raises
+        http.client.HTTPException for what is no HTTP answer."""
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            if len(self.buffer) > MAX_ANSWER:
+                raise http.client.LineTooLong("smsbox's answer head")
+            return None
+        lines = bytes(self.buffer[:head_end]).decode("latin-1").split("\r\n")
+        version, _space, rest = lines[0].partition(" ")
+        code = rest[:3]
+        if not version.startswith("HTTP/1.") or not (code.isascii() and code.isdigit()):
+            raise http.client.BadStatusLine(lines[0])
+        headers = {}
+        for line in lines[1:]:
+            name, _colon, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = _body(self.buffer, head_end + 4, headers)
+        if body is None:
+            return None
+        body, end = body
+        del self.buffer[:end]
+        will_close = (headers.get("connection", "").lower() == "close"
+                      or version == "HTTP/1.0" and headers.get("connection", "").lower() != "keep-alive")
+        return int(code), body, will_close
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def _body(buffer, start, headers):
+    """(body, end of the answer in `buffer`) when the whole body is there, else None: by
+    Content-Length or chunked (smsbox gives a length; a proxy in front of it may not)."""
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body, at = b"", start
+        while True:
+            line_end = buffer.find(b"\r\n", at)
+            if line_end < 0:
+                return None
+            size = int(bytes(buffer[at:line_end]).split(b";")[0] or b"0", 16)
+            if size == 0:  # the last chunk, then trailers (if any) and an empty line
+                trailer_end = buffer.find(b"\r\n\r\n", line_end)
+                return None if trailer_end < 0 else (body, trailer_end + 4)
+            if len(buffer) < line_end + 2 + size + 2:
+                return None
+            body += bytes(buffer[line_end + 2:line_end + 2 + size])
+            at = line_end + 2 + size + 2
+    length = headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_ANSWER:
+        raise http.client.HTTPException(f"smsbox's answer has Content-Length {length!r}")
+    end = start + int(length)
+    return None if len(buffer) < end else (bytes(buffer[start:end]), end)
 
 
 class KannelProvider(SmsProvider):
@@ -86,12 +180,21 @@ class KannelProvider(SmsProvider):
 
     def __init__(self, gateway):
         super().__init__(gateway)
-        self._local = threading.local()  # each pool thread keeps its own keep-alive connection
-        self._connections = set()  # every open one, for close()
+        self._config = gateway.settings  # parsed once: the provider is rebuilt when the gateway is saved
+        self._idle = []  # keep-alive connections no send is using
         self._lock = threading.Lock()
-        self._pool = None
+        self._closed = False
+        # What every message's query shares, encoded once (the provider is rebuilt on save).
+        self._credentials = urlencode({"username": self.settings.get("username") or "",
+                                       "password": self.settings.get("password") or ""})
+        self._smsc = "&" + urlencode({"smsc": self.settings["smsc_id"]}) if self.settings.get("smsc_id") else ""
+        self._senders = {}  # sender -> its "&from=…"
 
     # --- settings ------------------------------------------------------------------------------
+
+    @property
+    def settings(self):
+        return self._config
 
     def _number(self, name, default):
         value = self.settings.get(name)
@@ -122,53 +225,51 @@ class KannelProvider(SmsProvider):
     # --- sending -------------------------------------------------------------------------------
 
     def query(self, submission):
-        """The sendsms parameters of one submission."""
-        params = {"username": self.settings.get("username") or "", "password": self.settings.get("password") or "",
-                  "to": submission.to, "text": submission.text, "charset": "UTF-8",
-                  "coding": CODING.get(submission.encoding, "0")}
-        if submission.sender:
-            params["from"] = submission.sender
-        if self.settings.get("smsc_id"):
-            params["smsc"] = self.settings["smsc_id"]
+        """The sendsms query string of one submission: username, password, to, text, charset,
+        coding, from, smsc, dlr-mask and dlr-url, with what all messages share encoded once."""
+        parts = [self._credentials, "&to=", quote_plus(submission.to), "&text=", quote_plus(submission.text),
+                 "&charset=UTF-8&coding=", CODING.get(submission.encoding, "0"), self._sender(submission.sender),
+                 self._smsc]
         if submission.receipt_url and self.dlr_mask:
             # Kannel fills in %d (the DLR type) and %A (the SMSC's answer) when it calls back.
-            params["dlr-mask"] = str(self.dlr_mask)
-            params["dlr-url"] = submission.receipt_url + "&status=%d&answer=%A"
-        return params
+            parts += ("&dlr-mask=", str(self.dlr_mask), "&dlr-url=",
+                      quote_plus(submission.receipt_url + "&status=%d&answer=%A"))
+        return "".join(parts)
+
+    def _sender(self, sender):
+        if sender not in self._senders:
+            if len(self._senders) > 64:  # a gateway has one or two
+                self._senders.clear()
+            self._senders[sender] = "&" + urlencode({"from": sender}) if sender else ""
+        return self._senders[sender]
 
     def send(self, submissions):
         if not submissions:
             return []
-        # Always through the pool, even one reply sent from a web request: connections live in
-        # the pool's threads, which last as long as this provider.
-        outcomes = list(self._executor().map(self._send_one, submissions))
+        path = self._path()
+        answers = self._exchange([f"{path}?{self.query(s)}" for s in submissions])
+        outcomes = [self._outcome(submission, answer) for submission, answer in zip(submissions, answers)]
         results = [result for result, _gateway_down in outcomes]
         if all(gateway_down for _result, gateway_down in outcomes):
             raise ProviderError(f"Kannel at {self._target()[1]}: {results[0].error.removeprefix('Kannel: ')}")
         return results
 
-    def _send_one(self, submission):
-        """(SendResult, True when the failure says the whole gateway is away)."""
+    def _outcome(self, submission, answer):
+        """(SendResult, True when the failure says the whole gateway is away) for what smsbox
+        answered (status, body) or the exception that stopped the request."""
         message_id = submission.message_id
-        try:
-            status, body = self._get(self._path() + "?" + urlencode(self.query(submission)))
-        except _NotSent as exc:
-            return SendResult.transient(message_id, f"no connection: {exc}"), True
-        except (OSError, http.client.HTTPException) as exc:
-            return SendResult.uncertain(message_id, f"connection lost after sending: {exc}"), False
-        answer = f"{body or 'no answer'} (HTTP {status})"
+        if isinstance(answer, _NotSent):
+            return SendResult.transient(message_id, f"no connection: {answer}"), True
+        if isinstance(answer, Exception):
+            return SendResult.uncertain(message_id, f"connection lost after sending: {answer}"), False
+        status, body = answer
+        text = f"{body or 'no answer'} (HTTP {status})"
         if status in (200, 202):
-            return SendResult.accepted(message_id, submission.reference), False
+            # Kannel splits a long text itself, in as many segments as counted
+            return SendResult.accepted(message_id, submission.reference, units=submission.segments), False
         if status >= 500:
-            return SendResult.transient(message_id, f"Kannel: {answer}"), True
-        return SendResult.permanent(message_id, f"Kannel: {answer}"), False
-
-    def _executor(self):
-        with self._lock:
-            if self._pool is None:
-                workers = max(1, min(int(self._number("connections", DEFAULT_CONNECTIONS)), MAX_CONNECTIONS))
-                self._pool = ThreadPoolExecutor(workers, thread_name_prefix=f"kannel-{self.gateway.id}")
-            return self._pool
+            return SendResult.transient(message_id, f"Kannel: {text}"), True
+        return SendResult.permanent(message_id, f"Kannel: {text}"), False
 
     def _target(self):
         url = urlsplit(self.settings.get("sendsms_url") or "")
@@ -179,55 +280,122 @@ class KannelProvider(SmsProvider):
     def _path(self):
         return self._target()[0].path or "/cgi-bin/sendsms"
 
-    def _connection(self):
-        """This thread's keep-alive connection to smsbox, (re)opened when needed. An idle one that
-        smsbox closed (its keep-alive timeout) reads as ready: replaced before use, so a request is
-        never sent into a closed connection and never needs sending twice."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
-            return conn
-        if conn is not None:
-            self._drop(conn)
-        url, _netloc = self._target()
-        cls = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        conn = cls(url.hostname, url.port, timeout=self.timeout)
+    def _exchange(self, paths):
+        """GET each path on smsbox, `connections` at a time: for each, (status, body text) or the
+        exception that stopped it (_NotSent when no connection could be opened: smsbox never saw
+        it; OSError or HTTPException when it broke after the request went out)."""
+        url, netloc = self._target()
+        host = netloc.rpartition("@")[2]
+        request = f"GET {{}} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n\r\n"
+        answers = [None] * len(paths)
+        waiting = deque(range(len(paths)))
+        busy = []
+        limit = max(1, min(int(self._number("connections", DEFAULT_CONNECTIONS)), MAX_CONNECTIONS))
         try:
-            conn.connect()
-        except OSError as exc:  # refused, unreachable, timed out: smsbox never saw the request
-            raise _NotSent(str(exc) or type(exc).__name__) from exc
-        self._local.conn = conn
-        with self._lock:
-            self._connections.add(conn)
+            while waiting or busy:
+                while waiting and len(busy) < limit:
+                    index = waiting.popleft()
+                    conn = self._start(url, index, request.format(paths[index]).encode("ascii"), answers)
+                    if conn is not None:
+                        busy.append(conn)
+                for conn in self._ready(busy) if busy else ():
+                    if self._take(conn, answers):
+                        busy.remove(conn)
+        finally:
+            for conn in busy:  # interrupted: what is out is unknown, the connection unusable
+                conn.close()
+        return answers
+
+    def _start(self, url, index, request, answers):
+        """Send request `index` on an idle or new connection; the connection, or None when it
+        could not go (its answer is then set)."""
+        try:
+            conn = self._checkout(url)
+        except _NotSent as exc:
+            answers[index] = exc
+            return None
+        conn.index, conn.deadline = index, time.monotonic() + self.timeout
+        try:
+            conn.sock.sendall(request)
+        except OSError as exc:
+            answers[index] = exc
+            conn.close()
+            return None
         return conn
 
-    def _drop(self, conn):
-        conn.close()
-        self._local.conn = None
-        with self._lock:
-            self._connections.discard(conn)
+    @staticmethod
+    def _ready(busy):
+        """The busy connections with something to read (waiting for the first), and those past
+        their deadline, which _take() then reports."""
+        poller = select.poll()
+        by_fd = {}
+        for conn in busy:
+            poller.register(conn.sock, select.POLLIN)
+            by_fd[conn.sock.fileno()] = conn
+        wait = max(0.0, min(conn.deadline for conn in busy) - time.monotonic())
+        readable = [by_fd[fd] for fd, _event in poller.poll(wait * 1000 + 1)]  # milliseconds, past the deadline
+        now = time.monotonic()
+        return readable + [conn for conn in busy if conn.deadline <= now and conn not in readable]
 
-    def _get(self, path):
-        """GET `path` on smsbox: (status, body text). Raises _NotSent when no connection could be
-        opened, OSError or HTTPException when it broke after the request went out."""
-        conn = self._connection()
+    def _take(self, conn, answers):
+        """Read on `conn`; True when its request is settled (answered, failed or timed out)."""
         try:
-            conn.request("GET", path, headers={"Connection": "keep-alive"})
-            response = conn.getresponse()
-            body = response.read().decode("utf-8", "replace").strip()
-        except BaseException:
-            self._drop(conn)
-            raise
-        if response.will_close:
-            self._drop(conn)
-        return response.status, body[:300]
+            if conn.deadline <= time.monotonic() and not conn.readable():
+                raise TimeoutError(f"no answer within {self.timeout:g} s")
+            conn.receive()
+            answer = conn.answer()
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            answers[conn.index] = exc
+            conn.close()
+            return True
+        if answer is None:
+            return False
+        status, body, will_close = answer
+        answers[conn.index] = (status, body.decode("utf-8", "replace").strip()[:300])
+        if will_close:
+            conn.close()
+        else:
+            self._checkin(conn)
+        return True
+
+    def _checkout(self, url):
+        """An idle keep-alive connection smsbox has not closed, else a new one (_NotSent when it
+        cannot be opened: refused, unreachable, timed out)."""
+        while True:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                break
+            if not conn.readable():
+                return conn
+            conn.close()
+        try:
+            sock = socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
+                                            timeout=self.timeout)
+        except OSError as exc:
+            raise _NotSent(str(exc) or type(exc).__name__) from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if url.scheme == "https":
+            try:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=url.hostname)
+            except OSError as exc:  # the handshake failed: nothing was sent
+                sock.close()
+                raise _NotSent(str(exc) or type(exc).__name__) from exc
+        return _Connection(sock)
+
+    def _checkin(self, conn):
+        conn.index = None
+        with self._lock:
+            if not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     def close(self):
         with self._lock:
-            pool, self._pool = self._pool, None
-            connections, self._connections = self._connections, set()
-        if pool is not None:
-            pool.shutdown(wait=True)
-        for conn in connections:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
 
     # --- callbacks -----------------------------------------------------------------------------
@@ -317,12 +485,10 @@ class KannelProvider(SmsProvider):
         return f"bearerbox {status or body.strip()[:200]}"
 
     def _probe_sendsms(self):
-        query = urlencode({"username": self.settings.get("username") or "",
-                           "password": self.settings.get("password") or ""})
-        try:  # in the pool, like sends: a web request's thread must not keep a connection
-            status, body = self._executor().submit(self._get, self._path() + "?" + query).result()
-        except (_NotSent, OSError, http.client.HTTPException) as exc:
-            raise ProviderError(f"smsbox at {self._target()[1]}: {exc}") from exc
+        answer = self._exchange([f"{self._path()}?{self._credentials}"])[0]
+        if isinstance(answer, Exception):
+            raise ProviderError(f"smsbox at {self._target()[1]}: {answer}") from answer
+        status, body = answer
         if status == 403:
             raise ProviderError(f"smsbox refused the username or password: {body} (HTTP 403)")
         if status == 400:  # asked without a receiver on purpose: the credentials were accepted

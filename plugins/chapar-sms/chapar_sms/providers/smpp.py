@@ -27,8 +27,8 @@ from smpplib import consts
 from .. import receipts
 from .base import ProviderError, SmsProvider
 from .registry import hookimpl
-from .smpp_session import (BindLost, Session, SmppError, coding_for, decode, deliver_record, split_text,
-                           status_name, text_value, with_udh)
+from .smpp_session import (BindLost, Session, SmppError, address_field, decode, deliver_record, encode_text,
+                           status_name, with_udh)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ INBOUND_PARTS_SECONDS = 86400
 # them must not fill Redis; past this the oldest are dropped (logged).
 MAX_PARKED = 100_000
 MAX_BACKOFF_SECONDS = 60
+MAX_SOURCES = 64  # source address fields kept per provider (one per sender id; a gateway has one or two)
 TON_CHOICES = (("", _l("From the sender (alphanumeric 5, digits 1)")), ("0", "0 unknown"), ("1", "1 international"),
                ("2", "2 national"), ("3", "3 network specific"), ("4", "4 subscriber number"),
                ("5", "5 alphanumeric"), ("6", "6 abbreviated"))
@@ -77,6 +78,9 @@ class SmppProvider(SmsProvider):
     def __init__(self, gateway):
         super().__init__(gateway)
         self._config = gateway.settings  # parsed once: the provider is rebuilt when the gateway is saved
+        self._window = int(self._setting("window", 20))
+        self._registered_delivery = 1 if self._setting("registered_delivery", True) else 0
+        self._sources = {}  # sender -> its address_field
         self._lock = threading.RLock()
         self._session = None
         self._failures = 0
@@ -153,23 +157,29 @@ class SmppProvider(SmsProvider):
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def _addresses(self, submission):
-        sender = (submission.sender or self.gateway.sender or "").strip()
-        digits = sender.lstrip("+")
-        numeric = digits.isdigit()
-        ton = int(self._setting("source_ton", 1 if numeric else 5 if sender else 0))
-        npi = int(self._setting("source_npi", 1 if numeric else 0))
-        to = submission.to.strip()
-        return dict(source_addr=digits if numeric else sender, source_addr_ton=ton, source_addr_npi=npi,
-                    destination_addr=to.lstrip("+"), dest_addr_ton=1 if to.startswith("+") else 0, dest_addr_npi=1)
+    def _source(self, sender):
+        """The source address field for `sender` (the gateway's sender id when empty), TON and NPI
+        from the settings or else from its form (alphanumeric 5/0, digits 1/1)."""
+        field = self._sources.get(sender)
+        if field is None:
+            name = (sender or self.gateway.sender or "").strip()
+            digits = name.lstrip("+")
+            numeric = digits.isdigit()
+            ton = int(self._setting("source_ton", 1 if numeric else 5 if name else 0))
+            npi = int(self._setting("source_npi", 1 if numeric else 0))
+            field = address_field(ton, npi, digits if numeric else name)
+            if len(self._sources) >= MAX_SOURCES:
+                self._sources.clear()
+            self._sources[sender] = field
+        return field
 
-    def _pdus(self, session, submission):
-        """The submit_sm of each part of `submission` (built lazily: each takes a sequence number)."""
-        coding = coding_for(submission.text, submission.encoding)
-        parts, esm_class = with_udh(split_text(submission.text, coding))
-        fields = dict(self._addresses(submission), esm_class=esm_class, data_coding=coding,
-                      registered_delivery=1 if self._setting("registered_delivery", True) else 0)
-        return [lambda part=part: session.submit_sm(part, **fields) for part in parts]
+    def _plan(self, batch, index, submission):
+        """Encode `submission` once and queue its parts in `batch`."""
+        coding, parts = encode_text(submission.text, submission.encoding)
+        parts, esm_class = with_udh(parts)
+        to = submission.to.strip()
+        destination = address_field(1 if to.startswith("+") else 0, 1, to.lstrip("+"))
+        batch.plan(index, (self._source(submission.sender), destination, esm_class, coding), parts)
 
     def send(self, submissions):
         """Submit every part of every submission over the bind, `window` at a time."""
@@ -177,10 +187,10 @@ class SmppProvider(SmsProvider):
         try:
             with self._lock:
                 session = self._bound_session(incoming)
-                batch = _Batch(submissions, window=int(self._setting("window", 20)))
+                batch = _Batch(submissions, self._window, self._registered_delivery)
                 for index, submission in enumerate(submissions):
                     try:
-                        batch.plan(index, self._pdus(session, submission))
+                        self._plan(batch, index, submission)
                     except ValueError as exc:
                         batch.refuse(index, str(exc))
                 try:
@@ -306,10 +316,16 @@ class SmppProvider(SmsProvider):
 class _Batch:
     """The parts of a batch of submissions on their way: which went out, what each answer said."""
 
-    def __init__(self, submissions, window):
+    def __init__(self, submissions, window, registered_delivery):
         self.submissions = submissions
         self.window = max(1, min(100, window))
-        self.builders = {}  # index -> [build part n]
+        # The window is refilled once this many places are free, not at every answer: one write
+        # (one system call, one TCP segment) carries several submit_sm and the SMSC still always
+        # has most of the window to work on.
+        self.refill = max(1, self.window // 4)
+        self.registered_delivery = registered_delivery
+        self.envelopes = {}  # index -> (source, destination, esm_class, data_coding): the same for every part
+        self.parts = {}  # index -> [short_message of part n]
         self.ids = {}  # index -> [SMSC message id or None per part]
         self.errors = {}  # index -> [command_status]
         self.final = {}  # index -> SendResult decided early
@@ -319,11 +335,14 @@ class _Batch:
         self.halted = ""  # why no further message starts (throttled, bind lost)
         self.lost_error = ""
 
-    def plan(self, index, builders):
-        self.builders[index] = builders
-        self.ids[index] = [None] * len(builders)
+    def plan(self, index, envelope, parts):
+        """Queue the parts of submission `index`; a submit_sm (and its sequence number) is made
+        for each only when the window lets it go."""
+        self.envelopes[index] = envelope
+        self.parts[index] = parts
+        self.ids[index] = [None] * len(parts)
         self.errors[index] = []
-        self.queue.extend((index, n) for n in range(len(builders)))
+        self.queue.extend((index, n) for n in range(len(parts)))
 
     def refuse(self, index, error):
         self.final[index] = SendResult.permanent(self.submissions[index].message_id, error)
@@ -337,18 +356,22 @@ class _Batch:
             pdu = session.read(session.timeout * 3)
             if pdu is None:
                 raise BindLost(f"no answer to {len(self.in_flight)} submit_sm")
-            while pdu is not None:  # take every answer already here before refilling the window
+            while pdu is not None:  # take every answer already received before refilling the window
                 self._take(pdu, answer)
-                pdu = session.read(0)
+                pdu = session.buffered()
 
     def _fill(self, session):
-        """Submit parts until the window is full, in one write."""
+        """Submit parts until the window is full, in one write (once `refill` places are free)."""
+        if self.in_flight and self.window - len(self.in_flight) < min(self.refill, len(self.queue)):
+            return
         out = []
         while self.queue and len(self.in_flight) < self.window:
             index, part = self.queue.popleft()
             if part == 0 and self.halted:
                 continue  # never started: results() makes it transient
-            sequence, data = self.builders[index][part]()
+            source, destination, esm_class, coding = self.envelopes[index]
+            sequence, data = session.submit_sm(self.parts[index][part], source, destination, esm_class, coding,
+                                               self.registered_delivery)
             self.in_flight[sequence] = (index, part)
             self.submitted[index] = self.submitted.get(index, 0) + 1
             out.append(data)
@@ -359,7 +382,7 @@ class _Batch:
         if pdu.command in ("submit_sm_resp", "generic_nack") and pdu.sequence in self.in_flight:
             index, part = self.in_flight.pop(pdu.sequence)
             if pdu.status == consts.SMPP_ESME_ROK and pdu.command == "submit_sm_resp":
-                self.ids[index][part] = text_value(pdu.message_id)
+                self.ids[index][part] = pdu.message_id
             else:
                 self.errors[index].append(pdu.status)
                 if pdu.status in TRANSIENT:

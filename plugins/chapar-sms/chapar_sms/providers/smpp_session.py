@@ -1,11 +1,13 @@
 """One SMPP 3.4 connection: bind, PDUs in and out, and the pieces of text a submit_sm carries.
 
-smpplib gives the PDU codecs; the socket handling is ours so a read can wait with a timeout
-without losing half a PDU (bytes are kept in a buffer until a whole PDU is there).
+smpplib gives the PDU codecs, except for the PDUs a batch sends and gets thousands of (submit_sm
+and its answers), which are packed and read here. The socket handling is ours so a read can wait
+with a timeout without losing half a PDU (bytes are kept in a buffer until a whole PDU is there).
 """
 import logging
 import random
 import re
+import select
 import socket
 import struct
 import time
@@ -21,6 +23,12 @@ LIMITS = {CODING_GSM7: (160, 153), CODING_UCS2: (140, 134)}
 STATUS_NAMES = {getattr(consts, name): name[len("SMPP_"):] for name in dir(consts) if name.startswith("SMPP_ESME_")}
 MAX_PDU = 64 * 1024
 SUBMIT_SM = 0x00000004
+SUBMIT_SM_RESP, GENERIC_NACK = 0x80000004, 0x80000000
+# The answers a batch gets thousands of, read without smpplib (its generic parser costs more per
+# PDU than the rest of a submit's round trip); every other PDU still goes through smpplib.
+QUICK_ANSWERS = {SUBMIT_SM_RESP: "submit_sm_resp", GENERIC_NACK: "generic_nack"}
+HEADER = struct.Struct(">LLLL")  # command_length, command_id, command_status, sequence_number
+LENGTH = struct.Struct(">L")
 log = logging.getLogger(__name__)
 
 
@@ -29,14 +37,17 @@ log = logging.getLogger(__name__)
 GSM_BYTES = {}
 for _index, _char in enumerate(GSM_CHARACTER_TABLE):
     GSM_BYTES.setdefault(_char, bytes((_index,)) if _index < 0x80 else bytes((0x1B, _index - 0x80)))
+GSM_CHARS = frozenset(GSM_BYTES)
+# The same for str.translate: each character to its octets as Latin-1 characters (one pass in C).
+GSM_TRANSLATION = {ord(char): octets.decode("latin-1") for char, octets in GSM_BYTES.items()}
 
 
 def gsm_encode(text):
     """`text` in the GSM 7-bit default alphabet, one septet an octet; UnicodeError when it cannot be."""
-    try:
-        return b"".join(map(GSM_BYTES.__getitem__, text))
-    except KeyError as exc:
-        raise UnicodeError(f"not in the GSM alphabet: {exc}") from None
+    if not GSM_CHARS.issuperset(text):
+        foreign = next(char for char in text if char not in GSM_CHARS)
+        raise UnicodeError(f"not in the GSM alphabet: {foreign!r}")
+    return text.translate(GSM_TRANSLATION).encode("latin-1")
 
 
 class SmppError(Exception):
@@ -69,8 +80,13 @@ def split_text(text, coding):
     """The user data of each part: [bytes] (one item when it fits in one SMS), UDH not included.
 
     A part never ends inside a character: a GSM escape pair or a UTF-16 surrogate pair stays whole."""
-    single, part_size = LIMITS[coding]
     whole = gsm_encode(text) if coding == CODING_GSM7 else text.encode("utf-16-be")
+    return _parts(text, whole, coding)
+
+
+def _parts(text, whole, coding):
+    """split_text with `text` already encoded as `whole`: the common single part costs nothing more."""
+    single, part_size = LIMITS[coding]
     if len(whole) <= single:
         return [whole]
     parts, current = [], b""
@@ -98,6 +114,23 @@ def coding_for(text, encoding):
         except UnicodeError:
             pass
     return CODING_UCS2
+
+
+def encode_text(text, encoding):
+    """(data_coding, user data of each part) of a Submission's text: coding_for and split_text
+    in one, encoding the text once (ValueError past 255 parts)."""
+    if encoding == "gsm7":
+        try:
+            return CODING_GSM7, _parts(text, gsm_encode(text), CODING_GSM7)
+        except UnicodeError:
+            pass
+    return CODING_UCS2, _parts(text, text.encode("utf-16-be"), CODING_UCS2)
+
+
+def address_field(ton, npi, address):
+    """TON, NPI and the address as a C-octet string (at most 20 octets): how submit_sm carries the
+    source and the destination. Built once per sender and once per number, not per part."""
+    return bytes((ton, npi)) + address.encode("latin-1", "replace")[:20] + b"\0"
 
 
 def with_udh(parts):
@@ -170,13 +203,32 @@ def deliver_record(pdu):
             "at": time.time()}
 
 
+def _timeval(seconds):
+    """A struct timeval for SO_RCVTIMEO and SO_SNDTIMEO."""
+    return struct.pack("@ll", int(seconds), int(seconds % 1 * 1_000_000))
+
+
+class Answer:
+    """A submit_sm_resp or generic_nack as read by Session (the fields _Batch needs)."""
+
+    __slots__ = ("command", "sequence", "status", "message_id")
+
+    def __init__(self, command, sequence, status, message_id):
+        self.command, self.sequence, self.status, self.message_id = command, sequence, status, message_id
+
+
 class Session:
     """A TCP connection to an SMSC and its bind. Not thread-safe: the provider holds a lock."""
 
     def __init__(self, host, port, timeout=10):
         self.host, self.port, self.timeout = host, int(port), timeout
         self._sequence = 0
-        self._buffer = b""
+        # Received bytes; PDUs before `_start` were read already. Compacted once per recv, not
+        # sliced per PDU (a window's worth of answers arrives in one chunk).
+        self._buffer = bytearray()
+        self._start = 0
+        self._poll = None
+        self._receive_timeout = None  # what SO_RCVTIMEO is set to
         self.sock = None
         self.bound = False
         self.last_activity = 0.0
@@ -197,10 +249,9 @@ class Session:
     def bind(self, system_id, password, system_type="", mode="bind_transceiver"):
         """Connect and bind; returns the SMSC's system_id. Raises SmppError, BindLost."""
         try:
-            self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            self.attach(socket.create_connection((self.host, self.port), timeout=self.timeout))
         except OSError as exc:
             raise BindLost(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request = self.pdu(mode, system_id=system_id, password=password, system_type=system_type or "",
                            addr_ton=0, addr_npi=0, address_range="")
         self.send(request)
@@ -216,17 +267,31 @@ class Session:
         self.bound = True
         return text_value(answer.system_id)
 
-    def submit_sm(self, short_message, *, source_addr, source_addr_ton, source_addr_npi, destination_addr,
-                  dest_addr_ton, dest_addr_npi, esm_class, data_coding, registered_delivery):
+    def attach(self, sock):
+        """Use `sock`, a TCP connection to the SMSC, for this session (bind() opens one)."""
+        self.sock = sock
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # A blocking socket with the kernel's timeouts: a read or a write is then one system call,
+        # where Python's own timeouts add a poll() before each. Every system call lets the worker's
+        # main thread take the GIL, and the send thread may then wait for it a switch interval.
+        sock.settimeout(None)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(self.timeout))
+        self._receive_timeout = None
+        self._poll = select.poll()  # for a zero timeout: "is anything there?" without an exception
+        self._poll.register(sock, select.POLLIN)
+
+    def submit_sm(self, short_message, source, destination, esm_class, data_coding, registered_delivery):
         """(sequence, bytes) of a submit_sm, packed here: smpplib's generic PDU builder costs more
-        than the rest of a send, and this is the one PDU a batch sends thousands of."""
+        than the rest of a send, and this is the one PDU a batch sends thousands of. `source` and
+        `destination` are address_field()s."""
         sequence = self.next_sequence()
         body = b"".join((
-            b"\0", bytes((source_addr_ton, source_addr_npi)), source_addr.encode("latin-1", "replace")[:20], b"\0",
-            bytes((dest_addr_ton, dest_addr_npi)), destination_addr.encode("latin-1", "replace")[:20], b"\0",
-            bytes((esm_class, 0, 0)), b"\0\0",  # protocol_id, priority; no schedule, default validity
-            bytes((registered_delivery, 0, data_coding, 0, len(short_message))), short_message))
-        return sequence, struct.pack(">LLLL", 16 + len(body), SUBMIT_SM, 0, sequence) + body
+            b"\0", source, destination,  # an empty service_type first
+            # protocol_id, priority, no schedule, default validity; replace_if_present, sm_default_msg_id
+            bytes((esm_class, 0, 0, 0, 0, registered_delivery, 0, data_coding, 0, len(short_message))),
+            short_message))
+        return sequence, HEADER.pack(16 + len(body), SUBMIT_SM, 0, sequence) + body
 
     def send(self, pdu):
         self.send_bytes(pdu.generate())
@@ -240,42 +305,80 @@ class Session:
         self.last_activity = time.monotonic()
 
     def read(self, timeout):
-        """The next PDU, or None when none came within `timeout` seconds. Raises BindLost."""
-        deadline = time.monotonic() + timeout
-        tried = False  # a zero timeout still looks once at what the socket holds
+        """The next PDU, or None when none came within `timeout` seconds. Raises BindLost.
+        A zero timeout still takes what the socket holds."""
+        deadline = None
         while True:
-            if len(self._buffer) >= 4:
-                (length,) = struct.unpack(">L", self._buffer[:4])
-                if length < 16 or length > MAX_PDU:
-                    raise BindLost(f"broken PDU from the SMSC (length {length})")
-                if len(self._buffer) >= length:
-                    raw, self._buffer = self._buffer[:length], self._buffer[length:]
-                    self.last_activity = time.monotonic()
-                    pdu = self._parse(raw)
-                    if pdu is not None:
-                        return pdu
-                    continue
-            left = deadline - time.monotonic()
-            if left <= 0 and tried:
+            pdu = self.buffered()
+            if pdu is not None:
+                return pdu
+            if deadline is None:  # the first wait is `timeout` itself: a batch's reads all set the same
+                deadline, wait = time.monotonic() + timeout, timeout
+            else:  # the rest of a PDU
+                wait = deadline - time.monotonic()
+            if not self._receive(wait):
                 return None
-            tried = True
-            self.sock.settimeout(max(left, 0.0))
-            try:
-                chunk = self.sock.recv(65536)
-            except (TimeoutError, BlockingIOError):
-                return None
-            except OSError as exc:
-                raise BindLost(f"connection lost: {exc}") from exc
-            if not chunk:
-                raise BindLost("the SMSC closed the connection")
-            self._buffer += chunk
 
-    def _parse(self, raw):
-        """The PDU in `raw`; one we cannot read is answered with generic_nack (as SMPP asks) and skipped."""
+    def buffered(self):
+        """The next PDU already received whole, or None: no system call. Raises BindLost."""
+        buffer = self._buffer
+        while len(buffer) - self._start >= 4:
+            start = self._start
+            (length,) = LENGTH.unpack_from(buffer, start)
+            if length < 16 or length > MAX_PDU:
+                raise BindLost(f"broken PDU from the SMSC (length {length})")
+            if len(buffer) - start < length:
+                return None
+            self._start = start + length
+            pdu = self._parse(buffer, start, start + length)
+            if pdu is not None:
+                return pdu
+        return None
+
+    def _receive(self, wait):
+        """Add what the socket holds to the buffer, waiting at most `wait` seconds for something
+        to come; False when nothing did."""
         try:
-            return smpp.parse_pdu(raw, client=self, allow_unknown_opt_params=True)
+            if wait <= 0:
+                if not self._poll.poll(0):
+                    return False
+            else:
+                self._wait_at_most(wait)
+            chunk = self.sock.recv(65536)
+        except (TimeoutError, BlockingIOError):  # SO_RCVTIMEO passed: nothing came
+            return False
+        except (OSError, AttributeError) as exc:  # AttributeError: closed (no socket, no poll) meanwhile
+            raise BindLost(f"connection lost: {exc}") from exc
+        if not chunk:
+            raise BindLost("the SMSC closed the connection")
+        if self._start:
+            del self._buffer[:self._start]
+            self._start = 0
+        self._buffer += chunk
+        self.last_activity = time.monotonic()
+        return True
+
+    def _wait_at_most(self, seconds):
+        """Let a recv wait `seconds` (to the millisecond; 0 would be forever)."""
+        seconds = max(0.001, round(seconds, 3))
+        if seconds != self._receive_timeout:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(seconds))
+            self._receive_timeout = seconds
+
+    def _parse(self, buffer, start, end):
+        """The PDU in buffer[start:end]; one we cannot read is answered with generic_nack (as SMPP
+        asks) and skipped."""
+        _length, command_id, status, sequence = HEADER.unpack_from(buffer, start)
+        command = QUICK_ANSWERS.get(command_id)
+        if command is not None:
+            message_id = ""
+            if command_id == SUBMIT_SM_RESP and end > start + 16:  # a C-octet string, when there
+                nul = buffer.find(0, start + 16, end)
+                message_id = buffer[start + 16:end if nul < 0 else nul].decode("latin-1")
+            return Answer(command, sequence, status, message_id)
+        try:
+            return smpp.parse_pdu(bytes(buffer[start:end]), client=self, allow_unknown_opt_params=True)
         except Exception as exc:  # noqa: BLE001 - smpplib raises anything on a malformed PDU
-            command_id, sequence = struct.unpack(">L4xL", raw[4:16])
             log.warning("unreadable PDU 0x%08X from the SMSC skipped: %s", command_id, exc)
             if not command_id & 0x80000000:  # a request: tell the SMSC
                 nack = self.pdu("generic_nack", status=consts.SMPP_ESME_RINVCMDID)
@@ -319,6 +422,7 @@ class Session:
 
     def close(self):
         self.bound = False
+        self._poll = None
         if self.sock is not None:
             try:
                 self.sock.close()
