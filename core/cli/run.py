@@ -125,6 +125,10 @@ def worker(queues, burst, name):
     signal.signal(signal.SIGTERM, _stop_requested)
     signal.signal(signal.SIGINT, _stop_requested)
     scheduler_dies_with_worker()
+    # A send job's channel call waits on the network in a helper thread (sending/overlap.py); when
+    # an answer comes, that thread must get the GIL back from the rendering thread quickly, not
+    # after Python's default 5 ms (with it, one SMPP worker sent about 10 % fewer messages a second).
+    sys.setswitchinterval(0.0005)
     app = create_app()
     try:
         run_until_stopped(app, list(queues), name, burst)

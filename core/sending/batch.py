@@ -1,7 +1,7 @@
 """The send job: a worker claims a batch of message ids, renders and sends them chunk by chunk.
 
-Between chunks it re-reads the program's status, so pause and cancel take effect within one
-chunk (at most a second's worth of a rate-limited channel). See docs/sending.md.
+Between chunks it re-reads the program's status, so pause and cancel take effect before the next
+chunk is handed over (at most two handed-over chunks still go out: overlap.DEPTH). See docs/sending.md.
 """
 import logging
 import time
@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 
 from ..channels import SendResult, UnknownChannel, channel_settings, get_channel
+from ..db import fetch
 from ..models import Program, utcnow
 from ..programs.schedule import next_open
 from ..queue import get_redis
@@ -27,7 +28,8 @@ log = logging.getLogger("chapar.sending")
 
 
 def _status(program_id):
-    return Program.select(Program.status).where(Program.id == program_id).scalar()
+    rows = fetch('SELECT "status" FROM "program" WHERE "id" = ?', [program_id])  # before every chunk
+    return rows[0][0] if rows else None
 
 
 class BatchSender:
@@ -43,7 +45,7 @@ class BatchSender:
         self.limiter = limiter_for(get_redis(), self.channel, self.settings, program)
         self.token = uuid.uuid4().hex
         self.renderer = Renderer(program, self.channel, self.settings)
-        self.in_flight = InFlight()  # the previous chunk's channel call, while this one is prepared
+        self.in_flight = InFlight()  # earlier chunks' channel calls, while this one is prepared
 
     @property
     def chunk_size(self):

@@ -2,16 +2,20 @@
 
 Claiming, consent checks, rendering and result writes keep the worker's CPU and database busy; a
 provider call mostly waits for the network (an SMSC's answers, an SMTP server's replies). Doing
-the two at once hides most of the wait. Only one call is ever in flight, in order, on the same
-thread of the worker process, so a channel still sees its sends one after another and needs no
-locking; a worker that dies loses at most the chunks it had handed over, which the lease covers.
+the two at once hides most of the wait. Calls run one at a time, in order, on the same thread of
+the worker process, so a channel still sees its sends one after another and needs no locking.
+Up to DEPTH calls may be outstanding (one running, the next waiting its turn): with only one, the
+helper thread idled while the worker wrote the last results and started the next call. A worker
+that dies loses at most the chunks it had handed over, which the lease covers.
 """
 import contextvars
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ..db import db
 
+DEPTH = 2  # channel calls outstanding at most: the one running and the next
 _executor = None
 _lock = threading.Lock()
 
@@ -32,27 +36,31 @@ def _close_connection():
 
 
 class InFlight:
-    """At most one channel call running in the background, settled in the caller's thread."""
+    """At most DEPTH channel calls running or waiting in the background, each settled in the
+    caller's thread, oldest first."""
 
     def __init__(self):
-        self._pending = None
+        self._pending = deque()  # (future, then), oldest first
         self._used = False
 
     def start(self, call, args, then):
-        """Settle the previous call, then run `call(*args)` in the background; `then(result)`
-        runs in this thread when the call is settled."""
-        self.settle()
+        """Settle calls until fewer than DEPTH are outstanding, then run `call(*args)` in the
+        background; `then(result)` runs in this thread when the call is settled."""
+        while len(self._pending) >= DEPTH:
+            self._settle_oldest()
         context = contextvars.copy_context()  # the app context travels with the call
-        self._pending = (_sender().submit(context.run, call, *args), then)
+        self._pending.append((_sender().submit(context.run, call, *args), then))
         self._used = True
 
     def settle(self):
-        """Wait for the call in flight, if any, and apply its result."""
-        if self._pending is None:
-            return
-        future, then = self._pending
+        """Wait for every call outstanding and apply their results, oldest first."""
+        while self._pending:
+            self._settle_oldest()
+
+    def _settle_oldest(self):
+        future, then = self._pending[0]
         answered = future.result()  # interrupted (a job timeout): close() waits for it again
-        self._pending = None
+        self._pending.popleft()
         then(answered)
 
     def close(self):

@@ -1,4 +1,6 @@
 """Rendering a program's content for each recipient, in the sandbox, into OutgoingMessages."""
+from peewee import SQL
+
 from ..channels import OutgoingMessage
 from ..models import Contact, ContactFieldValue, CustomField
 from ..programs.content import variant_for
@@ -10,8 +12,9 @@ def field_values(contact_ids):
     values = {}
     if not contact_ids:
         return values
+    ids = ", ".join(str(int(i)) for i in contact_ids)  # ints in the SQL: peewee builds a list of parameters slowly
     rows = (ContactFieldValue.select(ContactFieldValue, CustomField).join(CustomField)
-            .where(ContactFieldValue.contact.in_(list(contact_ids))))
+            .where(ContactFieldValue.contact.in_(SQL(f"({ids})"))))
     for row in rows:
         values.setdefault(row.contact_id, {})[row.field.key] = row.value
     return values

@@ -11,6 +11,8 @@ from .providers.registry import provider_for
 from .settings import SETTINGS_FIELDS, callback_url
 
 ENCODING_LABELS = {"gsm7": _l("GSM 7-bit"), "ucs2": _l("UCS-2 (Unicode)")}
+# The estimate's labels, made once: the worker estimates every message it sends.
+CHARACTERS, ENCODING, SEGMENTS = _l("Characters"), _l("Encoding"), _l("Segments")
 MAX_SEGMENTS = 10  # what the composer promises; most gateways and phones handle no more
 
 
@@ -59,8 +61,8 @@ class SmsChannel(Channel):
         if counted.forced_by:
             warnings = (str(_l("“%(chars)s” makes the whole message UCS-2: 70 characters a segment instead "
                                "of 160.", chars=" ".join(counted.forced_by))),)
-        facts = ((_l("Characters"), counted.characters), (_l("Encoding"), ENCODING_LABELS[counted.encoding]),
-                 (_l("Segments"), counted.segments))
+        facts = ((CHARACTERS, counted.characters), (ENCODING, ENCODING_LABELS[counted.encoding]),
+                 (SEGMENTS, counted.segments))
         return Estimate(units=counted.segments, warnings=warnings, facts=facts)
 
     def send(self, batch, settings):
