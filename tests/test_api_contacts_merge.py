@@ -1,4 +1,6 @@
 """POST /api/v1/contacts/<id>/merge: two records of one person become one, both histories kept."""
+from programs_support import channel, make_campaign, plugins, ready_program  # noqa: F401
+
 from chapar.contacts import add_tags, change_consent, define_field
 from chapar.models import AuditLog, ConsentRecord, Contact
 
@@ -47,3 +49,31 @@ def test_merge_refuses_itself_and_unknown_contacts(app, users, api_as):
         assert "other_id" in response.get_json()["error"]["details"]["fields"]
     assert client.post("/api/v1/contacts/99999/merge", json={"other_id": contact.id}).status_code == 404
     assert Contact.select().count() == 1 and ConsentRecord.select().count() == 0
+
+
+def test_merge_moves_what_was_sent_received_and_done_to_the_kept_record(app, users, api_as, channel):
+    from chapar.models import EventRecord, InboundMessage, Message
+
+    keep = Contact.create(first_name="Sara", email="sara@example.com")
+    drop = Contact.create(first_name="Sara R.", mobile="+989121234567")
+    campaign = make_campaign()
+    only_drop = ready_program(campaign, [drop], name="Only the other record")
+    both = ready_program(campaign, [keep, drop], name="Both records")
+    sent = Message.create(program=only_drop, contact=drop, address="+989121234567", status="sent", cost=3)
+    Message.create(program=both, contact=keep, address="sara@example.com", status="sent")
+    twin = Message.create(program=both, contact=drop, address="+989121234567", status="sent")
+    reply = InboundMessage.create(channel="sms", sender="+989121234567", contact=drop, body="YES")
+    click = EventRecord.create(name="clicked", contact=drop, message=sent, program=only_drop)
+
+    merged = api_as("manager").post(f"/api/v1/contacts/{keep.id}/merge", json={"other_id": drop.id})
+    assert merged.status_code == 200, merged.get_json()
+
+    client = api_as("viewer")
+    listed = client.get(f"/api/v1/programs/{only_drop.id}/messages").get_json()["items"]
+    assert [(m["id"], m["contact_id"], m["contact_name"]) for m in listed] == [(sent.id, keep.id, "Sara")]
+    inbound = client.get(f"/api/v1/inbound?contact={keep.id}").get_json()["items"]
+    assert [m["id"] for m in inbound] == [reply.id]
+    assert EventRecord.get_by_id(click.id).contact_id == keep.id  # not deleted with the other record
+    # A program reaches a person once: the other record's message there stays, with no contact.
+    assert Message.get_by_id(twin.id).contact_id is None
+    assert Message.select().where(Message.program == both).count() == 2
