@@ -64,9 +64,16 @@ def subscription(token):
         return None
 
 
+# Statuses an unsubscribe must not overwrite: the address already gets nothing, and why (it
+# bounces, its owner reported spam) is what keeps it from being mailed again after a re-subscribe.
+KEPT_ON_UNSUBSCRIBE = ("bounced", "complained")
+
+
 def _change(sub, channel, status, via, wording):
     if change_consent is None:
         raise RuntimeError("chapar.change_consent is missing: the core must export it (issue #5)")
+    if status == "unsubscribed" and sub.contact.consent(channel) in KEPT_ON_UNSUBSCRIBE:
+        return None
     web = has_request_context()  # the mailto path runs in a worker
     record = change_consent(sub.contact, channel, status, METHOD, detail=f"{sub.detail}, via {via}",
                             wording=wording, ip=(request.remote_addr or "") if web else "",

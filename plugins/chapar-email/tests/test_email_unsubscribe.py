@@ -134,6 +134,17 @@ def test_one_click_post_works_without_cookies_or_csrf_and_records_consent(sent_m
     assert len(consent_records(message.contact)) == 1 and len(events("unsubscribed")) == 1
 
 
+@pytest.mark.parametrize("status", ["bounced", "complained"])
+def test_unsubscribing_an_address_that_bounced_or_complained_keeps_why_it_gets_nothing(sent_message, app, status):
+    # Unsubscribed would lose the bounce: a later sign-up form would then mail a dead address again.
+    message = sent_message()
+    Contact.update(consent_email=status).where(Contact.id == message.contact_id).execute()
+    bare = app.test_client(use_cookies=False)
+    assert bare.post(one_click_url(message.id, message.contact_id).removeprefix(BASE), data=ONE_CLICK).status_code == 200
+    assert Contact.get_by_id(message.contact_id).consent_email == status
+    assert consent_records(message.contact) == []
+
+
 def test_one_click_refuses_forged_tokens_and_a_missing_body(sent_message, app):
     message, other = sent_message(), sent_message()
     bare = app.test_client(use_cookies=False)
