@@ -10,11 +10,12 @@ from ..templating import TemplateError, contact_context, render
 def field_values(contact_ids):
     """{contact id: {custom field key: value}} for these contacts, in one query."""
     values = {}
-    if not contact_ids:
+    ids = [int(i) for i in contact_ids if i]  # a preview's contact with no details has no id
+    if not ids:
         return values
-    ids = ", ".join(str(int(i)) for i in contact_ids)  # ints in the SQL: peewee builds a list of parameters slowly
+    # The ids written into the SQL (ints): peewee builds a list of parameters slowly.
     rows = (ContactFieldValue.select(ContactFieldValue, CustomField).join(CustomField)
-            .where(ContactFieldValue.contact.in_(SQL(f"({ids})"))))
+            .where(ContactFieldValue.contact.in_(SQL(f"({', '.join(map(str, ids))})"))))
     for row in rows:
         values.setdefault(row.contact_id, {})[row.field.key] = row.value
     return values

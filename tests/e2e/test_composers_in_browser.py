@@ -6,6 +6,7 @@ under plugins/); without them these tests are skipped."""
 import importlib.util
 
 import pytest
+from playwright.sync_api import expect
 from signin import NEW_PASSWORD, sign_in
 
 ARTIFACT_DIR = "test-artifacts"
@@ -45,7 +46,7 @@ def new_program(page, base, channel):
     page.click("main a >> text=New program")
     page.fill("input[name=name]", f"A {channel} program")
     page.select_option("select[name=channel]", channel)
-    # Choosing a channel re-renders the form: what is typed before that answer arrives is lost.
+    # Choosing a channel re-renders the form (what is typed meanwhile is carried over).
     page.wait_for_load_state("networkidle")
 
 
@@ -98,3 +99,36 @@ def test_the_sms_composer_counts_characters_segments_and_cost_as_you_type(live_s
     page.wait_for_selector(fact("Segments", "2"))
     page.wait_for_selector(".composer-counter div:has(> dt:text-is('Cost per recipient')) bdi:has-text('0.1')")
     page.screenshot(path=f"{ARTIFACT_DIR}/sms-composer.png", full_page=True)
+
+
+def test_what_is_typed_while_the_form_changes_channel_is_kept(live_server, page):
+    needs("chapar_email")
+    needs("chapar_sms")
+    base, one_time_password = live_server
+    enter(page, base, one_time_password)
+    new_program(page, base, "email")
+    page.wait_for_selector("[name='c..html']")
+    held = []  # the form's answer to the channel change, held until the marketer has typed
+
+    def hold(route):
+        if route.request.method == "POST" and route.request.url.endswith("/programs/new"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/*", hold)
+    page.select_option("select[name=channel]", "sms")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the channel change sent no request"
+    page.fill("input[name=cost_per_unit]", "0.25")
+    page.fill("input[name=name]", "Typed while it changed")
+    held[0].continue_()
+    page.unroute("**/*", hold)
+    # The SMS form replaced the email one (its cost is per SMS segment), and kept what was typed.
+    expect(page.locator("label[for=field-cost_per_unit]")).to_contain_text("SMS segment")
+    page.wait_for_selector("[name='c..text']")
+    expect(page.locator("input[name=cost_per_unit]")).to_have_value("0.25")
+    expect(page.locator("input[name=name]")).to_have_value("Typed while it changed")

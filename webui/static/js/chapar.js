@@ -27,6 +27,67 @@
     }
   });
 
+  // What is typed while htmx re-renders a form (the program form after a channel change) is
+  // not lost when the new form replaces the old: fields edited after the request went out keep
+  // the person's value. The server's answer was built from what was sent before.
+  var typed = new WeakMap(); // field -> time of its last edit
+  var carried = {}; // id of the element being replaced -> {field name: value}
+  document.addEventListener("input", function (event) {
+    if (event.target.name) {
+      typed.set(event.target, Date.now());
+    }
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.target.chaparRequestedAt = Date.now();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target.id || !target.querySelectorAll || !target.chaparRequestedAt) {
+      return;
+    }
+    var values = {};
+    Array.prototype.forEach.call(target.querySelectorAll("input[name], textarea[name], select[name]"), function (field) {
+      if ((typed.get(field) || 0) < target.chaparRequestedAt || field.type === "file") {
+        return;
+      }
+      if (field.type === "checkbox") {
+        values[field.name] = {checked: field.checked};
+      } else if (field.type === "radio") {
+        values[field.name] = {chosen: field.checked ? field.value : null};
+      } else {
+        values[field.name] = {value: field.value};
+      }
+    });
+    if (Object.keys(values).length) {
+      carried[target.id] = values;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(carried).forEach(function (id) {
+      var root = document.getElementById(id);
+      var values = carried[id];
+      delete carried[id];
+      if (!root) {
+        return;
+      }
+      Object.keys(values).forEach(function (name) {
+        Array.prototype.forEach.call(root.querySelectorAll("[name]"), function (field) {
+          if (field.name !== name) {
+            return;
+          }
+          var kept = values[name];
+          if (field.type === "checkbox" && "checked" in kept) {
+            field.checked = kept.checked;
+          } else if (field.type === "radio" && "chosen" in kept) {
+            field.checked = field.value === kept.chosen;
+          } else if ("value" in kept && field.type !== "file") {
+            field.value = kept.value;
+          }
+        });
+      });
+    });
+  });
+
   // Controls only useful with this script carry class="js-only" (hidden until it runs).
   document.documentElement.classList.add("js");
 
