@@ -27,9 +27,10 @@
     }
   });
 
-  // What is typed while htmx re-renders a form (the program form after a channel change) is
-  // not lost when the new form replaces the old: fields edited after the request went out keep
-  // the person's value. The server's answer was built from what was sent before.
+  // What is typed while htmx re-renders a form marked data-keep-typed (the program form after a
+  // channel change) is not lost when the new form replaces the old: fields edited after the
+  // request went out keep the person's value (the answer was built from what was sent before).
+  // Only where field names are stable across re-renders: the segment builder renumbers its rows.
   var typed = new WeakMap(); // field -> time of its last edit
   var carried = {}; // id of the element being replaced -> {field name: value}
   document.addEventListener("input", function (event) {
@@ -42,7 +43,7 @@
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (!target.id || !target.querySelectorAll || !target.chaparRequestedAt) {
+    if (!target.id || !target.hasAttribute || !target.hasAttribute("data-keep-typed") || !target.chaparRequestedAt) {
       return;
     }
     var values = {};
