@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from chapar_process import start_redis_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -66,21 +67,31 @@ def stop_live_server(process):
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, redis_url, free_port):
+def own_redis_url(tmp_path_factory):
+    """A redis-server for one live server: two instances alive at once (module fixtures of two test
+    files interleaved by xdist) must not share queues, or one's worker takes the other's jobs."""
+    process, port = start_redis_server(tmp_path_factory.mktemp("e2e-redis"))
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, own_redis_url, free_port):
     """`chapar serve` on a free port with its own instance folder; yields (base_url, admin_password)."""
-    process, base, password = start_live_server(tmp_path_factory.mktemp("e2e-instance"), redis_url, free_port())
+    process, base, password = start_live_server(tmp_path_factory.mktemp("e2e-instance"), own_redis_url, free_port())
     yield base, password
     stop_live_server(process)
 
 
 @pytest.fixture(scope="module")
-def channel_server(tmp_path_factory, redis_url, free_port):
+def channel_server(tmp_path_factory, own_redis_url, free_port):
     """Like live_server, with the fixture channel installed; yields (base_url, admin_password, env)
     where env runs `chapar` commands against the same instance."""
     home = tmp_path_factory.mktemp("e2e-channel-instance")
-    process, base, password = start_live_server(home, redis_url, free_port(),
+    process, base, password = start_live_server(home, own_redis_url, free_port(),
                                                 pythonpath=(TESTS / "fixture_channel_site", TESTS))
-    env = dict(os.environ, CHAPAR_HOME=str(home), CHAPAR_REDIS_URL=redis_url)
+    env = dict(os.environ, CHAPAR_HOME=str(home), CHAPAR_REDIS_URL=own_redis_url)
     env.pop("CHAPAR_DATABASE_URL", None)
     yield base, password, env
     stop_live_server(process)
