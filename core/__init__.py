@@ -5,7 +5,7 @@ from .app import create_app
 from .audit import record as record_audit
 from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult, channel_settings, clean_value
 from .config import ConfigError
-from .contacts.consent import change_consent
+from .contacts.consent import change_consent, opt_out
 from .contacts.timeline import TimelineEntry
 from .db import db
 from .documents import DocumentError, render_pdf
@@ -30,7 +30,7 @@ __all__ = [
     "api_abort", "BaseModel", "Campaign", "change_consent", "Channel", "channel_settings", "clean_value", "ConfigError",
     "Contact", "create_app", "cap_request_body", "csrf_exempt", "DashboardPanel", "db", "DocumentError", "enqueue", "Estimate", "Event",
     "EventRecord", "Field", "get_queue", "get_redis", "hookimpl", "InboundMessage", "MenuItem", "Message",
-    "OutgoingMessage", "page_of", "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit",
+    "opt_out", "OutgoingMessage", "page_of", "PageArgsSchema", "paginate", "Program", "rate_limit", "record_audit",
     "record_event", "record_inbound", "register_api_blueprint", "render_pdf", "require_role", "SegmentFilter",
     "SendResult", "TimelineEntry", "track", "utcnow", "__version__",
     # the generic HTTP gateways' templates and answers (http_templates.py)

@@ -1,7 +1,7 @@
 """The database proxy every model binds to, and the one place a URL becomes a connection."""
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import SQL, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
 from .config import ConfigError, mask_url
 
@@ -77,6 +77,13 @@ def quoted(names):
 def marks(values):
     """`?, ?, ?` for an IN list of `values`."""
     return ", ".join("?" * len(values))
+
+
+def id_list(ids):
+    """An IN list of integer ids written into the SQL text, for a peewee `.in_()`: as parameters,
+    peewee builds a list of thousands slower than the database runs the query (and SQLite's
+    default limit is 32,766 of them). Only ints go in, so nothing can be injected."""
+    return SQL(f"({', '.join(str(int(i)) for i in ids)})")
 
 
 def executemany(sql, rows):

@@ -26,6 +26,20 @@ def change_consent(contact, channel, status, method, actor=None, detail="", word
                                 user_agent=user_agent[:255])
 
 
+# How firmly a status keeps a channel shut: a merge keeps the firmer of two, and an opt-out never
+# turns a bounce or a complaint into "unsubscribed" (a later sign-up would then reach it again).
+RESTRICTIVENESS = {"unknown": 0, "subscribed": 1, "unsubscribed": 2, "bounced": 3, "complained": 4}
+
+
+def opt_out(contact, channel, method, **details):
+    """The contact asks to hear nothing more on `channel`: "unsubscribed", unless a firmer status
+    (bounced, complained) already stops it. Returns the ConsentRecord, or None when unchanged.
+    `details` are change_consent's (actor, detail, wording, ip, user_agent)."""
+    if RESTRICTIVENESS[contact.consent(channel)] >= RESTRICTIVENESS["unsubscribed"]:
+        return None
+    return change_consent(contact, channel, "unsubscribed", method, **details)
+
+
 def set_do_not_contact(contact, flag, method, actor=None, detail="", wording="", ip="", user_agent=""):
     """Block (or allow again) every channel at once; recorded like a consent change."""
     if contact.do_not_contact == bool(flag):

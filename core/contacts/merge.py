@@ -2,19 +2,16 @@
 from ..db import db
 from ..models import (CHANNELS, ConsentRecord, Contact, ContactFieldValue, ContactTag, EventRecord, InboundMessage,
                       Message, utcnow)
-from .consent import change_consent, set_do_not_contact
+from .consent import RESTRICTIVENESS, change_consent, set_do_not_contact
 from .service import EDITABLE_FIELDS
 
-# When the two records disagree, the more restrictive consent wins: never mail someone who
-# said no on either record.
-_RESTRICTIVENESS = {"unknown": 0, "subscribed": 1, "unsubscribed": 2, "bounced": 3, "complained": 4}
 
 
 def merge_contacts(keep, drop, actor=None):
     """Fold `drop` into `keep` and delete `drop`; returns `keep`.
 
     Empty fields of `keep` take `drop`'s values; tags and custom values are united (keep's win);
-    consent history moves over, and the more restrictive status per channel is kept. Messages
+    consent history moves over, and the firmer status per channel is kept (RESTRICTIVENESS). Messages
     sent, messages received and events (opens, clicks…) move over too; where both records had a
     message in the same program (a program reaches a person once), drop's stays with its program,
     no longer linked to a contact, as when a contact is deleted.
@@ -45,7 +42,7 @@ def merge_contacts(keep, drop, actor=None):
         keep.updated_at = utcnow()
         keep.save()
         for channel, status in consents.items():
-            if _RESTRICTIVENESS[status] > _RESTRICTIVENESS[keep.consent(channel)]:
+            if RESTRICTIVENESS[status] > RESTRICTIVENESS[keep.consent(channel)]:
                 change_consent(keep, channel, status, "merge", actor=actor, detail=f"merged contact #{drop_id}")
         if drop_blocked:
             set_do_not_contact(keep, True, "merge", actor=actor, detail=f"merged contact #{drop_id}")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..db import db, executemany, fetch, marks, quoted, write
-from ..models import utcnow
+from ..models import Contact, utcnow
 from ..templating import CONTACT_FIELDS
 
 # The hot path reads and writes with plain SQL into light rows: peewee's query builder (an IN list
@@ -29,13 +29,8 @@ class SendingContact(namedtuple("SendingContact", _CONTACT_COLUMNS)):
     """A contact as the send pipeline sees it: merge fields, consent and do-not-contact."""
 
     __slots__ = ()
-
-    @property
-    def full_name(self):
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
-
-    def consent(self, channel):
-        return getattr(self, f"consent_{channel}")
+    full_name = Contact.full_name
+    consent = Contact.consent
 
 
 def claim(program_id, ids, token, lease_seconds):

@@ -85,8 +85,8 @@ def dispatch(program, due_only=False):
     rows = fetch('SELECT "id", "next_attempt_at" FROM "message" WHERE "program_id" = ? AND "status" = \'queued\' '
                  'ORDER BY "id"', [program.id])
     as_time = Message.next_attempt_at.python_value
-    for message_id, next_attempt in rows:
-        next_attempt = as_time(next_attempt) if next_attempt is not None else None
+    for message_id, stored in rows:
+        next_attempt = as_time(stored)
         (later if next_attempt and next_attempt > now else due).append((message_id, next_attempt))
     job_ids = enqueue_ids(program, [i for i, _ in due])
     if later and not due_only:

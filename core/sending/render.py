@@ -1,7 +1,6 @@
 """Rendering a program's content for each recipient, in the sandbox, into OutgoingMessages."""
-from peewee import SQL
-
 from ..channels import OutgoingMessage
+from ..db import id_list
 from ..models import Contact, ContactFieldValue, CustomField
 from ..programs.content import variant_for
 from ..templating import TemplateError, contact_context, render
@@ -10,12 +9,11 @@ from ..templating import TemplateError, contact_context, render
 def field_values(contact_ids):
     """{contact id: {custom field key: value}} for these contacts, in one query."""
     values = {}
-    ids = [int(i) for i in contact_ids if i]  # a preview's contact with no details has no id
+    ids = [i for i in contact_ids if i]  # a preview's contact with no details has no id
     if not ids:
         return values
-    # The ids written into the SQL (ints): peewee builds a list of parameters slowly.
     rows = (ContactFieldValue.select(ContactFieldValue, CustomField).join(CustomField)
-            .where(ContactFieldValue.contact.in_(SQL(f"({', '.join(map(str, ids))})"))))
+            .where(ContactFieldValue.contact.in_(id_list(ids))))
     for row in rows:
         values.setdefault(row.contact_id, {})[row.field.key] = row.value
     return values

@@ -18,7 +18,7 @@ from peewee import DatabaseError, SqliteDatabase
 
 from ...db import db
 from ...models import ConsentRecord, Contact, ContactFieldValue, ContactTag, utcnow
-from ..merge import _RESTRICTIVENESS as RESTRICTIVENESS
+from ..consent import RESTRICTIVENESS
 from ..tags import tag_ids
 from .reasons import Problem
 

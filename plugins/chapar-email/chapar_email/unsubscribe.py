@@ -20,9 +20,9 @@ from .records import find_contact, message_facts, reachable_channels
 from .tokens import BadToken, verify
 
 try:
-    from chapar import change_consent
-except ImportError:  # a core older than issue #5 does not export it
-    change_consent = None
+    from chapar import change_consent, opt_out
+except ImportError:  # a core older than issue #5 does not export them
+    change_consent = opt_out = None
 
 unsubscribe_pages = Blueprint("chapar_email_unsubscribe", __name__, url_prefix="/u", template_folder="templates")
 limits.protect(unsubscribe_pages, "unsubscribe")
@@ -64,20 +64,16 @@ def subscription(token):
         return None
 
 
-# Statuses an unsubscribe must not overwrite: the address already gets nothing, and why (it
-# bounces, its owner reported spam) is what keeps it from being mailed again after a re-subscribe.
-KEPT_ON_UNSUBSCRIBE = ("bounced", "complained")
-
-
 def _change(sub, channel, status, via, wording):
     if change_consent is None:
         raise RuntimeError("chapar.change_consent is missing: the core must export it (issue #5)")
-    if status == "unsubscribed" and sub.contact.consent(channel) in KEPT_ON_UNSUBSCRIBE:
-        return None
     web = has_request_context()  # the mailto path runs in a worker
-    record = change_consent(sub.contact, channel, status, METHOD, detail=f"{sub.detail}, via {via}",
-                            wording=wording, ip=(request.remote_addr or "") if web else "",
-                            user_agent=request.headers.get("User-Agent", "") if web else "")
+    details = dict(detail=f"{sub.detail}, via {via}", wording=wording, ip=(request.remote_addr or "") if web else "",
+                   user_agent=request.headers.get("User-Agent", "") if web else "")
+    if status == "unsubscribed":  # a bounce or complaint already stopping the address is kept
+        record = opt_out(sub.contact, channel, METHOD, **details)
+    else:
+        record = change_consent(sub.contact, channel, status, METHOD, **details)
     if record is not None and status == "unsubscribed":
         record_event("unsubscribed", contact=sub.contact.id,
                      message=sub.message_id if sub.facts is not None else None, channel=channel, via=via)

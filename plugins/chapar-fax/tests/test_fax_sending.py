@@ -119,8 +119,9 @@ def test_a_busy_line_is_tried_again_with_backoff_then_fails(fax_app, folder_line
     assert job_of(message).attempt == 3 and resubmit_due(now=later(600)) == 0
 
 
-def test_a_retry_while_the_service_is_down_waits_and_nothing_is_lost(fax_app, folder_line, users):
-    from chapar_fax.faxes import report, resubmit_due
+def busy_while_the_line_is_down(fax_app, folder_line, users):
+    """One fax sent, reported busy, and then its line's service down: the message."""
+    from chapar_fax.faxes import report
     from chapar_fax.transports.base import FaxStatus
 
     program = fax_program(users, folder_line, add_fax_contacts(1))
@@ -128,6 +129,13 @@ def test_a_retry_while_the_service_is_down_waits_and_nothing_is_lost(fax_app, fo
     message = messages(program)[e164(0)]
     report(folder_line, [FaxStatus(job_of(message).provider_id, "busy")])
     (folder_line.folder / "down").write_text("")
+    return message
+
+
+def test_a_retry_while_the_service_is_down_waits_and_nothing_is_lost(fax_app, folder_line, users):
+    from chapar_fax.faxes import resubmit_due
+
+    message = busy_while_the_line_is_down(fax_app, folder_line, users)
     assert resubmit_due(now=later(6)) == 0
     assert job_of(message).state == "retry" and "down" in job_of(message).reason
     (folder_line.folder / "down").unlink()
@@ -135,14 +143,9 @@ def test_a_retry_while_the_service_is_down_waits_and_nothing_is_lost(fax_app, fo
 
 
 def test_a_retry_the_line_cannot_take_for_a_day_fails_with_the_reason(fax_app, folder_line, users):
-    from chapar_fax.faxes import report, resubmit_due
-    from chapar_fax.transports.base import FaxStatus
+    from chapar_fax.faxes import resubmit_due
 
-    program = fax_program(users, folder_line, add_fax_contacts(1))
-    send_all(fax_app, program, users)
-    message = messages(program)[e164(0)]
-    report(folder_line, [FaxStatus(job_of(message).provider_id, "busy")])
-    (folder_line.folder / "down").write_text("")
+    message = busy_while_the_line_is_down(fax_app, folder_line, users)
     assert resubmit_due(now=later(60 * 23)) == 0 and job_of(message).state == "retry"  # still trying
     assert resubmit_due(now=later(60 * 25)) == 0
     final = Message.get_by_id(message.id)

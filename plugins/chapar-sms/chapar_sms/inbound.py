@@ -11,7 +11,7 @@ import datetime
 import logging
 import os
 
-from chapar import Contact, Message, Program, change_consent, get_redis, record_event, record_inbound, utcnow
+from chapar import Contact, Message, Program, change_consent, get_redis, opt_out, record_event, record_inbound, utcnow
 
 from . import encoding, keywords, numbers
 from .providers.base import ProviderError, Submission
@@ -112,8 +112,9 @@ def received(gateway, sender, text, *, recipient="", provider_id="", data=None):
                     log.warning("SMS opt-out from unknown %s: hourly cap of new contacts reached", number)
                     details["contact"] = "not created: too many opt-outs from unknown numbers this hour"
             for holder in sharing(number, region, contact) if contact is not None else ():
-                changed = change_consent(holder, "sms", status, "keyword",
-                                         detail=f"SMS “{text.strip()[:60]}” from {number}")
+                detail = f"SMS “{text.strip()[:60]}” from {number}"
+                changed = (opt_out(holder, "sms", "keyword", detail=detail) if action == "opt_out"
+                           else change_consent(holder, "sms", status, "keyword", detail=detail))
                 if action == "opt_out" and (changed or holder is contact):
                     record_event("unsubscribed", contact=holder, message=message if holder is contact else None,
                                  channel="sms", via="keyword")

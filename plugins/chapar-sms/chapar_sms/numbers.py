@@ -36,9 +36,11 @@ def _from_e164(text):
     otherwise: no known country code, a 0 after it (Italian leading zeros), or digits the
     country's national prefix pattern matches (parse may strip them)."""
     digits = text[1:]
+    if digits.startswith("0"):
+        return None
     for size in (1, 2, 3):
-        code = int(digits[:size] or 0)
-        if code in COUNTRY_CODE_TO_REGION_CODE and digits[0] != "0":
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
             break
     else:
         return None

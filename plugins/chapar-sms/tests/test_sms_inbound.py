@@ -60,6 +60,14 @@ def test_an_opt_out_keyword_unsubscribes_with_a_consent_record(quiet, users, wor
     assert (record.channel, record.status, record.method) == ("sms", "unsubscribed", "keyword")
 
 
+def test_stop_from_a_number_that_complained_keeps_the_complaint(quiet, users):
+    from chapar_sms.inbound import received
+
+    person = add_mobiles(1, consent="complained")[0]
+    assert received(quiet, "09120000000", "STOP").action == "unsubscribed"
+    assert consent(person) == "complained" and ConsentRecord.select().count() == 0
+
+
 def test_a_sentence_containing_stop_is_a_reply_not_an_opt_out(quiet, users):
     from chapar_sms.inbound import received
 
