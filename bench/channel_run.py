@@ -59,7 +59,7 @@ def timed_send(scratch, program, size, worker_count, **env):
         started = time.perf_counter()
         assert launch(program).queued == size
         wait_for(lambda: Program.select(Program.status).where(Program.id == program.id).scalar() == "sent",
-                 3600, "the program is sent", every=0.05)
+                 3600, "the program is sent", every=0.01)
         seconds = time.perf_counter() - started
         sent = Message.select().where((Message.program == program) & (Message.status == "sent")).count()
         assert sent == size, f"{sent} of {size} sent; see {scratch.home / 'logs'}"

@@ -133,7 +133,7 @@ def send_case(size, worker_count, workdir, profile=None, merges=()):
             started = time.perf_counter()
             assert launch(program).queued == size
             _send.wait_for(lambda: Program.select(Program.status).where(Program.id == program.id).scalar() == "sent",
-                           3600, "the program is sent", every=0.05)
+                           3600, "the program is sent", every=0.01)
             seconds = time.perf_counter() - started
         if spy:
             spy.send_signal(2)

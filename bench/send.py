@@ -179,7 +179,7 @@ def run_case(engine, size, worker_count, workdir, profile=None):
             assert launch(program).queued == size
             launched = time.perf_counter()
             wait_for(lambda: Program.select(Program.status).where(Program.id == program.id).scalar() == "sent",
-                     3600, "the program is sent", every=0.05)
+                     3600, "the program is sent", every=0.01)
             finished = time.perf_counter()
         if spy:
             spy.send_signal(2)

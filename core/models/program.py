@@ -36,6 +36,8 @@ class Program(BaseModel):
     tracking = BooleanField(default=False)
     status = CharField(max_length=10, default="draft", index=True)
     audience_size = IntegerField(default=0)  # messages queued at launch (skipped ones excluded)
+    # The launch is still writing the audience snapshot: a program is never finished while it is.
+    launching = BooleanField(default=False)
     estimated_cost = DecimalField(max_digits=16, decimal_places=2, null=True)
     error = TextField(default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")

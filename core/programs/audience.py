@@ -3,7 +3,7 @@ minus those with no address or no consent for the channel, each address once."""
 from collections import namedtuple
 
 from ..channels.registry import channel_settings
-from ..db import db, executemany, fetch, id_list, marks, quoted
+from ..db import db, fetch, id_list, marks, quoted
 from ..models import Contact, Segment, utcnow
 from ..segments import matching
 
@@ -131,20 +131,25 @@ INSERT = ('INSERT INTO "message" ("program_id", "contact_id", "address", "langua
           "VALUES (?, ?, ?, ?, ?, ?, '', '', 0, 0, 0, '', ?, ?) ON CONFLICT DO NOTHING")
 
 
-def snapshot(program, channel):
-    """Write one Message per candidate (skipped ones with their reason); returns summary().
+class Chunk(namedtuple("Chunk", "rows queued skipped")):
+    """Message rows (parameters of INSERT), the contact ids queued among them, {reason: n} skipped."""
 
-    Call inside a transaction. UNIQUE(program, contact) makes a second call add nothing.
-    """
-    counts = {"queued": 0, "skipped": {}}
+    __slots__ = ()
+
+
+def snapshot_chunks(program, channel):
+    """Yield the program's snapshot a Chunk of CHUNK rows at a time."""
     now = utcnow()
-    rows = []
+    chunk = Chunk([], [], {})
     for contact, address, reason in walk(program, channel):
-        _count(counts, reason)
-        rows.append((program.id, contact.id, address[:500], contact.language or "", "skipped" if reason else "queued",
-                     reason, now, now))
-        if len(rows) >= CHUNK:
-            executemany(INSERT, rows)
-            rows = []
-    executemany(INSERT, rows)
-    return counts
+        chunk.rows.append((program.id, contact.id, address[:500], contact.language or "",
+                           "skipped" if reason else "queued", reason, now, now))
+        if reason:
+            chunk.skipped[reason] = chunk.skipped.get(reason, 0) + 1
+        else:
+            chunk.queued.append(contact.id)
+        if len(chunk.rows) >= CHUNK:
+            yield chunk
+            chunk = Chunk([], [], {})
+    if chunk.rows:
+        yield chunk

@@ -7,12 +7,9 @@ from dataclasses import dataclass, field
 
 from ..audit import record
 from ..channels import UnknownChannel, get_channel
-from ..db import db
-from ..events import record_event
 from ..models import Message, Program, utcnow
-from .audience import snapshot
 from .content import clean_variants
-from .costs import estimate
+from .launching import complete
 
 
 class TransitionRefused(ValueError):
@@ -69,25 +66,16 @@ def launch(program, actor=None, via="web"):
     """
     now = utcnow()
     channel = _check_launchable(program, now)
-    with db.atomic():
-        if not _transition(program, ("ready",), "scheduled", launched_at=now):
-            raise TransitionRefused("already_launched", "this program has already been launched")
-        counts = snapshot(program, channel)
-        if not counts["queued"]:
-            program.status = "ready"  # the transaction rolls back with the raise
-            raise TransitionRefused("empty_audience", "nobody in this audience can be sent to: no one was queued",
-                                    {"skipped": counts["skipped"]})
-        cost = estimate(program, channel, recipients=counts["queued"]).cost
-        Program.update(audience_size=counts["queued"], estimated_cost=cost).where(Program.id == program.id).execute()
-        program.audience_size, program.estimated_cost = counts["queued"], cost
-        record("program.launched", actor, f"program #{program.id}", name=program.name, via=via,
-               queued=counts["queued"], skipped=counts["skipped"])
-    record_event("program.launched", program=program, campaign=program.campaign_id, actor=actor,
-                 queued=counts["queued"])
     starts_at = program.scheduled_at if program.schedule_kind == "at" else None
-    if starts_at is None:
-        start_sending(program)
-    else:
+    # Straight to sending unless scheduled: workers take each chunk of the snapshot as it is written.
+    began = ({"status": "scheduled"} if starts_at else {"status": "sending", "started_at": now})
+    if not _transition(program, ("ready",), launched_at=now, launching=True, **began):
+        raise TransitionRefused("already_launched", "this program has already been launched")
+    counts = complete(program, channel, actor, via)
+    if program.status == "ready":  # nobody could be sent to: undone
+        raise TransitionRefused("empty_audience", "nobody in this audience can be sent to: no one was queued",
+                                {"skipped": counts["skipped"]})
+    if starts_at is not None:
         _schedule_start(program, starts_at)
     return LaunchResult(counts["queued"], counts["skipped"], starts_at)
 

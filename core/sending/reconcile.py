@@ -6,7 +6,8 @@ One worker at a time runs it (a Redis lock that expires), every CHAPAR_RECONCILE
 2. scheduled programs whose time has come start sending;
 3. sending programs with queued messages but no job waiting for them (Redis lost its data, a
    worker died between dequeue and claim) are dispatched again;
-4. programs with nothing pending are marked sent; cancelled ones drop what is still queued.
+4. programs with nothing pending are marked sent; cancelled ones drop what is still queued;
+5. launches cut short before their whole audience was written are completed.
 """
 import logging
 
@@ -101,8 +102,11 @@ def reconcile(now=None):
     """One pass; returns what it did, for logs and tests."""
     now = now or utcnow()
     max_attempts = current_app.config["CHAPAR"].SEND_MAX_ATTEMPTS
+    from ..programs.launching import complete_stale_launches
+
     return {"leases": expire_leases(now, max_attempts), "cancelled": cancel_leftovers(now),
-            "started": start_due_programs(now), "redispatched": redispatch_stranded(now)}
+            "started": start_due_programs(now), "redispatched": redispatch_stranded(now),
+            "launches": complete_stale_launches(now)}
 
 
 def reconcile_if_due(interval):

@@ -11,6 +11,7 @@ skipped as "not_mobile" (most cannot receive SMS, and a gateway charges for them
 """
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import (COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneMetadata, PhoneNumber,
@@ -56,6 +57,58 @@ def _from_e164(text):
     return PhoneNumber(country_code=code, national_number=int(rest))
 
 
+# The kinds phonenumbers.number_type tries before fixed line and mobile, in its order.
+_SPECIAL_KINDS = (("premium_rate", PhoneNumberType.PREMIUM_RATE), ("toll_free", PhoneNumberType.TOLL_FREE),
+                  ("shared_cost", PhoneNumberType.SHARED_COST), ("voip", PhoneNumberType.VOIP),
+                  ("personal_number", PhoneNumberType.PERSONAL_NUMBER), ("pager", PhoneNumberType.PAGER),
+                  ("uan", PhoneNumberType.UAN), ("voicemail", PhoneNumberType.VOICEMAIL))
+
+
+def _matcher(desc):
+    """phonenumbers' test of a national number against one PhoneNumberDesc (its possible lengths,
+    then a full match of its pattern), with the pattern compiled once; None when it matches nothing."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = frozenset(desc.possible_length or ())
+    full = re.compile(desc.national_number_pattern).fullmatch
+    return lambda digits: (not lengths or len(digits) in lengths) and full(digits) is not None
+
+
+@lru_cache(maxsize=None)
+def _typer(region, code):
+    """phonenumbers.number_type for the numbers of `region` (country `code`), rebuilt on matchers
+    made once: it looks every pattern up and matches it twice per call, most of a launch's time."""
+    metadata = (PhoneMetadata.metadata_for_nongeo_region(code) if region == "001"
+                else PhoneMetadata.metadata_for_region(region))
+    if metadata is None:
+        return lambda digits: PhoneNumberType.UNKNOWN
+    none = lambda digits: False  # noqa: E731
+    general = _matcher(metadata.general_desc) or none
+    special = [(m, kind) for name, kind in _SPECIAL_KINDS if (m := _matcher(getattr(metadata, name)))]
+    fixed, mobile = _matcher(metadata.fixed_line) or none, _matcher(metadata.mobile) or none
+    same = metadata.same_mobile_and_fixed_line_pattern
+
+    def kind_of(digits):
+        if not general(digits):
+            return PhoneNumberType.UNKNOWN
+        for matches, kind in special:
+            if matches(digits):
+                return kind
+        if fixed(digits):
+            return PhoneNumberType.FIXED_LINE_OR_MOBILE if same or mobile(digits) else PhoneNumberType.FIXED_LINE
+        return PhoneNumberType.MOBILE if not same and mobile(digits) else PhoneNumberType.UNKNOWN
+    return kind_of
+
+
+def _number_type(number):
+    """phonenumbers.number_type(number), faster for a country code only one region uses (others
+    pick their region by the number, and go to phonenumbers)."""
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+    if len(regions) != 1 or number.italian_leading_zero:
+        return phonenumbers.number_type(number)
+    return _typer(regions[0], number.country_code)(str(number.national_number))
+
+
 def _parse_typed(raw, region):
     """(number, its PhoneNumberType) of `raw`; ValueError("invalid_address") when it is no valid
     number. A number is valid exactly when its type is known, so the type is looked up once (each
@@ -66,7 +119,7 @@ def _parse_typed(raw, region):
     if not re.fullmatch(r"\+?\d{3,17}", text):
         raise ValueError("invalid_address")
     if text.startswith("+") and (number := _from_e164(text)) is not None:
-        kind = phonenumbers.number_type(number)
+        kind = _number_type(number)
         if kind != PhoneNumberType.UNKNOWN:
             return number, kind
     tries = [text] if text.startswith("+") else [text, "+" + text]

@@ -92,3 +92,32 @@ def test_stored_e164_numbers_read_quickly_are_read_as_phonenumbers_reads_them():
                 assert for_sending(text, region) == parsed(text), text
                 tried += 1
     assert tried > 1500
+
+
+def test_numbers_are_typed_as_phonenumbers_types_them():
+    """The launch types numbers with each region's patterns compiled once; every region's example
+    number of every type, and variants of it, must get the type phonenumbers gives."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumber, PhoneNumberType
+
+    from chapar_sms.numbers import _number_type
+
+    rng = random.Random(7)
+    kinds = [getattr(PhoneNumberType, name) for name in dir(PhoneNumberType) if name.isupper()]
+    examples = [phonenumbers.example_number_for_type(region, kind)
+                for region in phonenumbers.SUPPORTED_REGIONS for kind in kinds]
+    examples += [phonenumbers.example_number_for_non_geo_entity(code)
+                 for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS]
+    tried, seen = 0, set()
+    for example in filter(None, examples):
+        digits = str(example.national_number)
+        variants = [digits, digits[:-1], digits + "5"] + [digits[:-3] + f"{rng.randrange(1000):03d}" for _ in range(3)]
+        for variant in filter(None, variants):
+            number = PhoneNumber(country_code=example.country_code, national_number=int(variant))
+            assert _number_type(number) == phonenumbers.number_type(number), (example.country_code, variant)
+            seen.add(phonenumbers.number_type(number))
+            tried += 1
+    assert tried > 5000 and {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE,
+                             PhoneNumberType.UNKNOWN} <= seen
