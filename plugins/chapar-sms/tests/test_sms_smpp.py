@@ -319,3 +319,27 @@ def test_a_text_is_encoded_once_into_the_same_parts():
         assert encode_text(text, encoding) == (coding, split_text(text, coding))
     with pytest.raises(ValueError, match="255 parts"):
         encode_text("x" * 153 * 256, "gsm7")
+
+
+def test_a_poll_of_an_idle_bind_gives_the_worker_back_at_once(sms_app, keywords_on, smsc, monkeypatch):
+    """Polls run on the workers every few seconds: on a bind with nothing to read a poll waits only
+    POLL_QUIET_SECONDS, and once messages come it waits the longer idle time for the rest."""
+    from chapar_sms.providers import smpp
+    from chapar_sms.providers.smpp_session import Session
+
+    gateway = smpp_gateway(smsc)
+    provider(gateway).poll()  # binds
+    waits = []
+    real_read = Session.read
+
+    def read(session, timeout):
+        waits.append(timeout)
+        return real_read(session, timeout)
+
+    monkeypatch.setattr(Session, "read", read)
+    provider(gateway).poll()
+    assert max(waits) == smpp.POLL_QUIET_SECONDS < smpp.POLL_IDLE_SECONDS
+    waits.clear()
+    assert smsc.inject(e164(3), "STOP") == 1
+    assert poll_until(gateway, lambda: InboundMessage.select().count() == 1)
+    assert smpp.POLL_IDLE_SECONDS in waits  # after a message, the poll waited for more

@@ -38,7 +38,10 @@ THROTTLED_RETRY_SECONDS = 10
 STATS = {"DELIVRD": "delivered", "UNDELIV": "failed", "REJECTD": "failed", "DELETED": "failed", "UNKNOWN": "failed",
          "EXPIRED": "expired", "ACCEPTD": "pending", "ENROUTE": "pending"}
 POLL_READ_SECONDS = 3  # a poll reads the bind this long at most…
-POLL_IDLE_SECONDS = 0.5  # …and stops earlier once nothing came for this long
+POLL_IDLE_SECONDS = 0.5  # …and stops earlier once nothing came for this long after something did,
+# or once nothing came at all for this long: a poll holds a worker (every few seconds, per
+# gateway), and waiting half a second on an idle bind kept one from sending for that long.
+POLL_QUIET_SECONDS = 0.05
 UNKNOWN_RECEIPT_SECONDS = 120  # a receipt may overtake the saving of its message's id: keep it this long
 INBOUND_PARTS_SECONDS = 86400
 # Parked records kept at most per gateway: an SMSC flooding deliver_sm faster than polls handle
@@ -217,11 +220,13 @@ class SmppProvider(SmsProvider):
             with self._lock:
                 session = self._bound_session(incoming)
                 deadline = time.monotonic() + POLL_READ_SECONDS
+                wait = POLL_IDLE_SECONDS if incoming else POLL_QUIET_SECONDS  # the bind check may have read some
                 try:
                     while time.monotonic() < deadline:
-                        pdu = session.read(min(POLL_IDLE_SECONDS, max(0.0, deadline - time.monotonic())))
+                        pdu = session.read(min(wait, max(0.0, deadline - time.monotonic())))
                         if pdu is None:
                             break
+                        wait = POLL_IDLE_SECONDS  # more may follow once the SMSC has our answer
                         self._answer(session, pdu, incoming)
                 except BindLost as exc:
                     log.info("SMS gateway %s: SMPP bind lost while polling: %s", self.gateway.name, exc)
