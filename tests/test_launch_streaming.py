@@ -87,6 +87,15 @@ def test_sending_starts_before_the_whole_audience_is_written(app, make_program, 
     assert fresh(program).status == "sent"
 
 
+def test_the_first_chunks_are_small_so_the_first_messages_go_out_soon(app, make_program, fixture_channel_on,
+                                                                     enqueues, monkeypatch):
+    """Chunks start small and double up to the largest size."""
+    monkeypatch.setattr(audience, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(audience, "CHUNK", 4)
+    launch(make_program(contacts=add_contacts(AUDIENCE)))
+    assert [call["written"] for call in enqueues.calls] == [2, 6, 10]
+
+
 def test_a_program_is_not_finished_while_its_launch_is_still_writing(app, make_program, fixture_channel_on, enqueues):
     """A worker sending the whole first chunk does not mark the program sent: the rest is still coming."""
     program = make_program(contacts=add_contacts(AUDIENCE))

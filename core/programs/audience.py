@@ -13,6 +13,7 @@ WALK_FIELDS = ("id", "first_name", "last_name", "company", "email", "mobile", "f
                "consent_sms", "consent_fax", "consent_print")
 _WALK_SELECT = f'SELECT {quoted(WALK_FIELDS)} FROM "contact"'
 CHUNK = 2000
+FIRST_CHUNK = 250  # a launch's first chunk of messages; see snapshot_chunks
 
 
 class Candidate(namedtuple("Candidate", WALK_FIELDS)):
@@ -138,8 +139,10 @@ class Chunk(namedtuple("Chunk", "rows queued skipped")):
 
 
 def snapshot_chunks(program, channel):
-    """Yield the program's snapshot a Chunk of CHUNK rows at a time."""
+    """Yield the program's snapshot a Chunk at a time: FIRST_CHUNK rows, then twice as many each
+    time up to CHUNK (the first messages go out sooner; later chunks cost fewer transactions)."""
     now = utcnow()
+    size = min(FIRST_CHUNK, CHUNK)
     chunk = Chunk([], [], {})
     for contact, address, reason in walk(program, channel):
         chunk.rows.append((program.id, contact.id, address[:500], contact.language or "",
@@ -148,8 +151,8 @@ def snapshot_chunks(program, channel):
             chunk.skipped[reason] = chunk.skipped.get(reason, 0) + 1
         else:
             chunk.queued.append(contact.id)
-        if len(chunk.rows) >= CHUNK:
+        if len(chunk.rows) >= size:
             yield chunk
-            chunk = Chunk([], [], {})
+            chunk, size = Chunk([], [], {}), min(2 * size, CHUNK)
     if chunk.rows:
         yield chunk
