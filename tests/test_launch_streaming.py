@@ -281,3 +281,87 @@ def test_a_launch_cancelled_before_anyone_was_queued_is_over_for_good(app, make_
     assert fresh(program).status == "cancelled" and enqueues.calls == []
     assert not fresh(program).launching
     assert reconcile(now=utcnow() + launching.STALE_AFTER * 2)["launches"] == 0
+
+
+def test_a_launch_completed_after_its_first_messages_went_out_keeps_them(app, make_program, fixture_channel_on,
+                                                                         monkeypatch):
+    """Cut short after the first chunk was sent; everyone has unsubscribed by the time the
+    reconciler comes: the launch is settled, not undone — what was sent stays on record."""
+    ids = add_contacts(AUDIENCE)
+    program = make_program(contacts=ids)
+    cut_short(program, monkeypatch)
+    run_worker(app)
+    Contact.update(consent_email="unsubscribed").where(Contact.id.in_(ids)).execute()
+    assert reconcile(now=utcnow() + launching.STALE_AFTER + timedelta(seconds=1))["launches"] == 1
+    program = fresh(program)
+    assert program.status == "sent" and not program.launching and program.launched_at
+    assert program.audience_size == CHUNK
+    assert counts(program) == {"sent": CHUNK, "skipped": AUDIENCE - CHUNK}
+
+
+def test_redis_gone_while_launching_loses_nothing(app, make_program, fixture_channel_on, monkeypatch):
+    """Redis refuses the chunks' jobs: the launch still writes everyone, and the reconciler puts
+    them on the queue once Redis is back."""
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def refused(*args, **kwargs):
+        raise RedisDown("Redis is restarting")
+
+    program = make_program(contacts=add_contacts(AUDIENCE))
+    with monkeypatch.context() as patch:
+        patch.setattr(dispatch_module, "enqueue_ids", refused)
+        assert launch(program).queued == AUDIENCE
+    assert counts(program) == {"queued": AUDIENCE} and not fresh(program).launching
+    assert reconcile()["redispatched"] == 1
+    run_worker(app)
+    assert_each_sent_once(fixture_channel_on, program)
+    assert fresh(program).status == "sent"
+
+
+def test_a_launch_the_reconciler_cannot_complete_says_why_and_is_tried_again(app, make_program, fixture_channel_on,
+                                                                            monkeypatch):
+    """The reconciler's own attempt fails: the program's error says so, the rest of the pass still
+    runs, and a later attempt completes it and clears the error."""
+    program = make_program(contacts=add_contacts(AUDIENCE))
+    cut_short(program, monkeypatch)
+    real_estimate = launching.estimate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the price list is unreadable")
+
+    later = utcnow() + launching.STALE_AFTER + timedelta(seconds=1)
+    with monkeypatch.context() as patch:
+        patch.setattr(launching, "estimate", broken)
+        done = reconcile(now=later)
+    assert done["launches"] == 0 and "redispatched" in done
+    program = fresh(program)
+    assert program.launching and "the price list is unreadable" in program.error
+    assert launching.estimate is real_estimate
+    assert reconcile(now=later + launching.STALE_AFTER)["launches"] == 1
+    program = fresh(program)
+    assert not program.launching and program.error == "" and program.audience_size == AUDIENCE
+
+
+def test_editing_a_program_while_it_launches_keeps_the_launchs_state(app, make_program, fixture_channel_on, enqueues):
+    """A rename saved from a copy read mid-launch changes the name only: the launch's flag, size
+    and status are not written back."""
+    from chapar.programs import save_program
+
+    program = make_program(contacts=add_contacts(AUDIENCE))
+    copies = []
+    enqueues.after_first = lambda: copies.append(fresh(program))
+    launch(program)
+    save_program({"name": "Renamed"}, program=copies[0])
+    program = fresh(program)
+    assert program.name == "Renamed"
+    assert not program.launching and program.audience_size == AUDIENCE and program.estimated_cost is not None
+    run_worker(app)
+    assert fresh(program).status == "sent"
+
+
+def test_a_launch_answers_with_the_status_the_program_ended_in(app, make_program, fixture_channel_on, enqueues):
+    """Paused by someone else during the launch: the launched program says paused, not sending."""
+    program = make_program(contacts=add_contacts(AUDIENCE))
+    enqueues.after_first = lambda: pause(fresh(program))
+    launch(program)
+    assert program.status == "paused"

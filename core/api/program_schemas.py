@@ -62,6 +62,8 @@ class ProgramSchema(ma.Schema):
     content_locked = ma.fields.Boolean(metadata={"description": "Launched: only " + ", ".join(EDITABLE_WHEN_LOCKED)
                                                  + " can change"})
     audience_size = ma.fields.Integer(metadata={"description": "Messages queued at launch"})
+    launching = ma.fields.Boolean(metadata={"description": "The launch is still writing the audience: "
+                                                           "audience_size is not final yet"})
     estimated_cost = money(allow_none=True, metadata={"description": "Set at launch"})
     error = ma.fields.String()
     created_by_id = ma.fields.Integer(allow_none=True)

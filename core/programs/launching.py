@@ -10,6 +10,9 @@ nothing, and a message queued twice is claimed once.
 import logging
 from datetime import timedelta
 
+from peewee import fn
+from redis.exceptions import RedisError
+
 from ..audit import record
 from ..db import db, executemany, id_list
 from ..events import record_event
@@ -61,46 +64,56 @@ def _queue_written(program, contact_ids):
         return
     written = (Message.select(Message.id).where((Message.program == program.id) & (Message.status == "queued")
                                                 & Message.contact.in_(id_list(contact_ids))).order_by(Message.id))
-    enqueue_ids(program, [i for (i,) in written.tuples()])
+    try:
+        enqueue_ids(program, [i for (i,) in written.tuples()])
+    except RedisError:  # the database holds them; the reconciler dispatches what no job covers
+        log.warning("program #%s: Redis unreachable; written messages wait for the reconciler", program.id)
 
 
-def complete(program, channel, actor=None, via="web"):
+def complete(program, channel, actor=None, via="web", resumed=False):
     """Write the snapshot and settle the launch: its size and cost, the audit record and event.
-    Returns the counts written. An audience nobody in it can be sent to puts the program back to
-    ready with nothing kept (program.status says so; the caller tells the user)."""
+    Returns the counts. An audience nobody in it can be sent to puts the program back to ready with
+    nothing kept (program.status says so; the caller tells the user). `resumed`: completing a launch
+    cut short, whose earlier chunks were written (and maybe sent) before consent could change."""
     from ..sending.finish import finish_if_done
 
     counts, whole = write_snapshot(program, channel)
-    if whole and not counts["queued"]:
-        _unlaunch(program)
+    if whole and not counts["queued"] and _unlaunch(program):
         return counts
-    # Cancelled part way: the size is what the chunks written before it say (a reconciler
-    # completing such a launch writes nothing itself).
-    size = counts["queued"] = counts["queued"] if whole else Program.get_by_id(program.id).audience_size
+    if resumed or not whole:  # what this pass wrote is not all there is: count what the launch queued
+        counts["queued"] = (Message.select().where((Message.program == program.id) & (Message.status != "skipped"))
+                            .count())
+    size = counts["queued"]
     cost = estimate(program, channel, recipients=size).cost
-    Program.update(audience_size=size, estimated_cost=cost, launching=False,
-                   updated_at=utcnow()).where(Program.id == program.id).execute()
+    settled = {"error": ""} if resumed else {}  # an earlier attempt's failure, now mended
+    Program.update(audience_size=size, estimated_cost=cost, launching=False, updated_at=utcnow(),
+                   **settled).where(Program.id == program.id).execute()
     program.audience_size, program.estimated_cost, program.launching = size, cost, False
     record("program.launched", actor, f"program #{program.id}", name=program.name, via=via,
            queued=counts["queued"], skipped=counts["skipped"])
     record_event("program.launched", program=program, campaign=program.campaign_id, actor=actor,
                  queued=counts["queued"])
     finish_if_done(program.id)  # workers may have sent every message before the flag went down
+    program.status = Program.select(Program.status).where(Program.id == program.id).scalar()  # paused, cancelled…
     return counts
 
 
 def _unlaunch(program):
-    """Back to ready, keeping nothing: only skipped messages were written, so no worker saw any.
-    A program cancelled in the meantime stays cancelled, its launch over."""
+    """Back to ready, keeping nothing, when the launch queued nobody; returns whether it did.
+
+    Never once a message was queued (a launch completed by the reconciler after its first chunks
+    went out, whose contacts have since unsubscribed): their history stays.
+    """
+    queued = Message.select(Message.id).where((Message.program == program.id) & (Message.status != "skipped"))
     with db.atomic():
-        if (Program.update(status="ready", launching=False, launched_at=None, started_at=None, audience_size=0,
-                           updated_at=utcnow())
-                .where((Program.id == program.id) & Program.status.in_(LIVE)).execute()):
+        undone = (Program.update(status="ready", launching=False, launched_at=None, started_at=None, audience_size=0,
+                                 updated_at=utcnow())
+                  .where((Program.id == program.id) & Program.status.in_(LIVE) & ~fn.EXISTS(queued)).execute())
+        if undone:
             Message.delete().where(Message.program == program.id).execute()
-            program.status, program.launching, program.launched_at, program.started_at = "ready", False, None, None
-        else:
-            Program.update(launching=False).where(Program.id == program.id).execute()
-            program.launching = False
+    if undone:
+        program.status, program.launching, program.launched_at, program.started_at = "ready", False, None, None
+    return bool(undone)
 
 
 def complete_stale_launches(now):
@@ -121,6 +134,12 @@ def complete_stale_launches(now):
                 .where((Program.id == program.id) & Program.launching & (Program.updated_at < stale)).execute()):
             continue
         log.warning("program #%s: completing a launch that was cut short", program.id)
-        complete(program, channel, via="reconciler")
+        try:
+            complete(program, channel, via="reconciler", resumed=True)
+        except Exception as exc:  # noqa: BLE001 - one bad program must not stop the pass; retried later
+            log.exception("program #%s: the launch could not be completed", program.id)
+            Program.update(error=f"the launch could not be completed: {exc}"[:2000]).where(
+                Program.id == program.id).execute()
+            continue
         done += 1
     return done

@@ -234,7 +234,12 @@ def save_program(data, campaign=None, program=None, actor=None, via="web"):
         if not program.content_locked:
             program.status = "ready" if is_complete(program) else "draft"
         program.updated_at = utcnow()
-        program.save()
+        if program.content_locked:
+            # Launched: only the edited columns. Status, launching, size and cost belong to the
+            # launch and the workers, which may have moved them on since this copy was read.
+            program.save(only=[Program._meta.fields[name] for name in values] + [Program.updated_at])
+        else:
+            program.save()
         record(action, actor, f"program #{program.id}", name=program.name, via=via)
     return program
 
