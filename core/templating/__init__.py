@@ -31,7 +31,11 @@ def compile_template(source: str, autoescape: bool = False):
             raise TemplateError(message, line)
         ast = harden(ast)
         ast.set_environment(env)
-        return env.from_string(ast)
+        template = env.from_string(ast)
+        # Jinja chains the template's globals onto the environment's and walks the chain twice
+        # per render; ours are fixed when the environment is made, so one plain dict will do.
+        template.globals = dict(template.globals)
+        return template
     except TemplateSyntaxError as error:
         raise TemplateError(error.message or str(error), error.lineno) from None
     except RecursionError:
