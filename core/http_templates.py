@@ -110,9 +110,12 @@ def id_in_answer(rule, text, data):
 
 
 def connection_dropped(sock):
-    """True when an idle kept-alive socket was closed by the server (it reads as ready: EOF)."""
+    """True when an idle kept-alive socket was closed by the server (it reads as ready: EOF), or
+    something arrived on it. poll, not select: select cannot watch a descriptor past 1023."""
     try:
-        return bool(select.select([sock], [], [], 0)[0])
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
 

@@ -76,3 +76,17 @@ def start_redis_server(folder, port=None):
         process.kill()
         process.wait()
     raise RuntimeError("could not start a private redis-server")
+
+
+def private_redis_url(folder):
+    """For a fixture: yield the URL of a private redis-server (the test fails clearly when none
+    starts), then stop it."""
+    import pytest
+
+    try:
+        process, port = start_redis_server(folder)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 import redis as redis_lib
-from chapar_process import free_port, start_redis_server
+from chapar_process import free_port, private_redis_url
 from flask import g, request_started
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -43,13 +43,7 @@ def free_port_fixture():
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A private redis-server for this test session, on a free port."""
-    try:
-        process, port = start_redis_server(tmp_path_factory.mktemp("redis"))
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    yield from private_redis_url(tmp_path_factory.mktemp("redis"))
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 from .audit import AuditLog
 from .base import BaseModel, utcnow
 from .consent import CONSENT_METHODS, ConsentRecord
-from .contact import CHANNELS, CONSENT_STATUSES, SOURCES, Contact
+from .contact import CHANNELS, CONSENT_COLUMNS, CONSENT_STATUSES, SOURCES, Contact, contact_rows
 from .campaign import CAMPAIGN_STATUSES, OBJECTIVE_METRICS, Campaign, CampaignTag
 from .content_item import ContentItem
 from .custom_field import FIELD_KINDS, ContactFieldValue, CustomField
@@ -25,8 +25,8 @@ CORE_MODELS = (User, ApiToken, AuditLog, SiteSetting, Contact, ConsentRecord, Ta
 __all__ = ["AuditLog", "ApiToken", "BaseModel", "CAMPAIGN_STATUSES", "CHANNELS", "CONSENT_POLICIES", "Campaign",
            "CampaignTag", "ContentItem", "EventRecord", "FINAL_PROGRAM_STATUSES", "FINAL_STATUSES",
            "DELIVERED_STATUSES", "InboundMessage", "MESSAGE_STATUSES", "Message", "OBJECTIVE_METRICS", "PENDING_STATUSES",
-           "PROGRAM_STATUSES", "Program", "SCHEDULE_KINDS", "SKIP_REASONS", "CONSENT_METHODS", "CONSENT_STATUSES",
-           "CORE_MODELS",
+           "PROGRAM_STATUSES", "Program", "SCHEDULE_KINDS", "SKIP_REASONS", "CONSENT_COLUMNS", "CONSENT_METHODS",
+           "CONSENT_STATUSES", "CORE_MODELS",
            "ConsentRecord", "Contact", "ContactFieldValue", "ContactTag", "CustomField", "FIELD_KINDS",
            "IMPORT_STATUSES", "ImportJob", "ROLES", "SOURCES", "Segment", "SiteSetting", "Tag", "User",
-           "role_at_least", "utcnow"]
+           "contact_rows", "role_at_least", "utcnow"]

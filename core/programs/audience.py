@@ -4,25 +4,20 @@ from collections import namedtuple
 
 from ..channels.registry import channel_settings
 from ..db import db, fetch, id_list, marks, quoted
-from ..models import Contact, Segment, utcnow
+from ..models import CONSENT_COLUMNS, Contact, Segment, contact_rows, utcnow
 from ..segments import matching
 
 # What deciding and addressing needs: a launch reads every candidate, so only these columns.
 WALK_FIELDS = ("id", "first_name", "last_name", "company", "email", "mobile", "fax", "address_line1", "address_line2",
-               "postal_code", "city", "region", "country", "language", "do_not_contact", "consent_email",
-               "consent_sms", "consent_fax", "consent_print")
+               "postal_code", "city", "region", "country", "language", "do_not_contact", *CONSENT_COLUMNS)
 _WALK_SELECT = f'SELECT {quoted(WALK_FIELDS)} FROM "contact"'
 CHUNK = 2000
 FIRST_CHUNK = 250  # a launch's first chunk of messages; see snapshot_chunks
 
 
-class Candidate(namedtuple("Candidate", WALK_FIELDS)):
-    """The columns of WALK_FIELDS as a plain row, without building a whole model per row (a launch
-    reads them all, with plain SQL: peewee's IN list of 2,000 ids cost more than the query)."""
-
-    __slots__ = ()
-    full_name = Contact.full_name
-    consent = Contact.consent
+# A launch reads every candidate with plain SQL: peewee's IN list of 2,000 ids and a model per
+# row cost more than the query.
+Candidate = contact_rows("Candidate", WALK_FIELDS)
 
 
 def _segment_ids(ids):

@@ -234,12 +234,9 @@ def save_program(data, campaign=None, program=None, actor=None, via="web"):
         if not program.content_locked:
             program.status = "ready" if is_complete(program) else "draft"
         program.updated_at = utcnow()
-        if program.content_locked:
-            # Launched: only the edited columns. Status, launching, size and cost belong to the
-            # launch and the workers, which may have moved them on since this copy was read.
-            program.save(only=[Program._meta.fields[name] for name in values] + [Program.updated_at])
-        else:
-            program.save()
+        # An existing program writes only what this save set: status, launching, size and cost
+        # belong to the launch and the workers, which may have moved them on since it was read.
+        program.save(only=program.dirty_fields if program.id else None)
         record(action, actor, f"program #{program.id}", name=program.name, via=via)
     return program
 

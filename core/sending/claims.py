@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..db import db, executemany, fetch, marks, quoted, write
-from ..models import Contact, utcnow
+from ..models import CONSENT_COLUMNS, contact_rows, utcnow
 from ..templating import CONTACT_FIELDS
 
 # The hot path reads and writes with plain SQL into light rows: peewee's query builder (an IN list
@@ -20,17 +20,10 @@ OURS = '"lease_token" = ? AND "lease_token" <> \'\''
 # What a chunk needs of a claimed message (Renderer.outgoing, attempts, the contact).
 ClaimedMessage = namedtuple("ClaimedMessage", "id contact_id address language attempts")
 
-_CONSENTS = ("consent_email", "consent_sms", "consent_fax", "consent_print")
-_CONTACT_COLUMNS = ("id", "do_not_contact", *_CONSENTS, *(f for f in CONTACT_FIELDS if f != "full_name"))
+_CONTACT_COLUMNS = ("id", "do_not_contact", *CONSENT_COLUMNS, *(f for f in CONTACT_FIELDS if f != "full_name"))
 _CONTACT_SELECT = f'SELECT {quoted(_CONTACT_COLUMNS)} FROM "contact"'
-
-
-class SendingContact(namedtuple("SendingContact", _CONTACT_COLUMNS)):
-    """A contact as the send pipeline sees it: merge fields, consent and do-not-contact."""
-
-    __slots__ = ()
-    full_name = Contact.full_name
-    consent = Contact.consent
+# A contact as the send pipeline sees it: merge fields, consent and do-not-contact.
+SendingContact = contact_rows("SendingContact", _CONTACT_COLUMNS)
 
 
 def claim(program_id, ids, token, lease_seconds):

@@ -100,10 +100,10 @@ def cancel_leftovers(now):
 
 def reconcile(now=None):
     """One pass; returns what it did, for logs and tests."""
+    from ..programs.launching import complete_stale_launches  # programs import sending: not at the top
+
     now = now or utcnow()
     max_attempts = current_app.config["CHAPAR"].SEND_MAX_ATTEMPTS
-    from ..programs.launching import complete_stale_launches
-
     return {"leases": expire_leases(now, max_attempts), "cancelled": cancel_leftovers(now),
             "started": start_due_programs(now), "redispatched": redispatch_stranded(now),
             "launches": complete_stale_launches(now)}

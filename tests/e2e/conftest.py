@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from chapar_process import start_redis_server
+from chapar_process import private_redis_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -70,10 +70,7 @@ def stop_live_server(process):
 def own_redis_url(tmp_path_factory):
     """A redis-server for one live server: two instances alive at once (module fixtures of two test
     files interleaved by xdist) must not share queues, or one's worker takes the other's jobs."""
-    process, port = start_redis_server(tmp_path_factory.mktemp("e2e-redis"))
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    yield from private_redis_url(tmp_path_factory.mktemp("e2e-redis"))
 
 
 @pytest.fixture(scope="module")

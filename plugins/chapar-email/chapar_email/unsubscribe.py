@@ -11,18 +11,13 @@
 Each change writes a consent record (method "unsubscribe_link", detail naming the message and
 program) through chapar.change_consent, and an "unsubscribed" event when email consent ends.
 """
-from chapar import csrf_exempt, record_event
+from chapar import change_consent, csrf_exempt, opt_out, record_event
 from flask import Blueprint, abort, has_request_context, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from . import limits
 from .records import find_contact, message_facts, reachable_channels
 from .tokens import BadToken, verify
-
-try:
-    from chapar import change_consent, opt_out
-except ImportError:  # a core older than issue #5 does not export them
-    change_consent = opt_out = None
 
 unsubscribe_pages = Blueprint("chapar_email_unsubscribe", __name__, url_prefix="/u", template_folder="templates")
 limits.protect(unsubscribe_pages, "unsubscribe")
@@ -65,8 +60,6 @@ def subscription(token):
 
 
 def _change(sub, channel, status, via, wording):
-    if change_consent is None:
-        raise RuntimeError("chapar.change_consent is missing: the core must export it (issue #5)")
     web = has_request_context()  # the mailto path runs in a worker
     details = dict(detail=f"{sub.detail}, via {via}", wording=wording, ip=(request.remote_addr or "") if web else "",
                    user_agent=request.headers.get("User-Agent", "") if web else "")

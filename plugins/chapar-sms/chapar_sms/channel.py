@@ -73,7 +73,7 @@ class SmsChannel(Channel):
         submissions = []
         for message in batch:
             text = message.content.get("text") or ""
-            counted = encoding.count(text)  # kept from estimate(): no second count
+            counted = encoding.count(text)  # cached since estimate() counted it (lru_cache)
             submissions.append(Submission(
                 message_id=message.id, to=message.address, text=text, sender=gateway.sender,
                 encoding=counted.encoding, segments=counted.segments,

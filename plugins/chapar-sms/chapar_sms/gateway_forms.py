@@ -8,16 +8,24 @@ import unicodedata
 
 from chapar import ProviderAccounts
 
-from .gateways import SmsGateway, gateway_for
+from .gateways import SmsGateway, forget_read, gateway_for
 from .providers.registry import forget, provider_for, provider_kinds
 
 # An alphanumeric sender id (a brand: letters and digits, at most 11 per GSM 03.40) or a number
 # (a short code or a long number, at most 15 digits per E.164).
 ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9]{1,11}")
 NUMERIC_SENDER = re.compile(r"\+?[0-9]{1,15}")
+
+
+def _forget(gateway_id):
+    """After an admin's change is committed: this process's provider and gateway rows, anew."""
+    forget(gateway_id)
+    forget_read()
+
+
 GATEWAYS = ProviderAccounts(model=SmsGateway, channel="sms", noun="gateway", label="SMS gateway",
                             templates="chapar_sms", default=lambda: gateway_for(""), kinds=provider_kinds,
-                            instance=provider_for, forget=forget)
+                            instance=provider_for, forget=_forget)
 
 
 def _clean_sender(form, values, errors):

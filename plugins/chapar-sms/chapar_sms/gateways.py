@@ -40,13 +40,16 @@ class SmsGateway(BaseModel):
     def settings(self):
         return json.loads(self.settings_json or "{}")
 
+    # Any write (the admin pages also forget after their commit): the send path reads anew.
     def save(self, *args, **kwargs):
+        saved = super().save(*args, **kwargs)
         forget_read()
-        return super().save(*args, **kwargs)
+        return saved
 
     def delete_instance(self, *args, **kwargs):
+        deleted = super().delete_instance(*args, **kwargs)
         forget_read()
-        return super().delete_instance(*args, **kwargs)
+        return deleted
 
 
 def gateway_for(provider=""):

@@ -1,6 +1,7 @@
 """Sending through a real Kannel (bearerbox, smsbox, fakesmsc as the phones): programs reach every
 phone once with their own text, delivery reports and received messages come back through Kannel's
 dlr-url and post-url, and a gateway that is down or refuses us loses nothing."""
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -283,6 +284,34 @@ def test_what_is_no_http_answer_is_an_error_not_an_outcome():
     conn.buffer = bytearray(b"SMPP?\r\n\r\n")
     with pytest.raises(Exception, match="SMPP"):
         conn.answer()
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 202 OK\r\nContent-Length: many\r\n\r\n0: Accepted",
+    b"HTTP/1.1 202 OK\r\nContent-Length: -5\r\n\r\n0: Accepted",
+    b"HTTP/1.1 202 OK\r\nContent-Length: 99999999999\r\n\r\n0: Accepted",
+    b"HTTP/1.1 202 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0: Accepted\r\n0\r\n\r\n",
+])
+def test_an_answer_with_a_broken_length_is_an_error_not_an_outcome(answer):
+    """The caller turns these errors into uncertain messages (never a guess at what smsbox meant)."""
+    conn = _Connection(sock=None)
+    conn.buffer = bytearray(answer)
+    with pytest.raises((http.client.HTTPException, ValueError)):
+        conn.answer()
+
+
+def test_smsbox_hanging_up_half_way_through_an_answer_is_an_error():
+    import socket
+
+    ours, smsbox = socket.socketpair()
+    conn = _Connection(ours)
+    smsbox.sendall(b"HTTP/1.1 202 OK\r\nContent-Length: 24\r\n\r\n0: Acc")
+    smsbox.close()
+    conn.receive()
+    assert conn.answer() is None  # not whole yet
+    with pytest.raises(ConnectionError, match="closed the connection"):
+        conn.receive()
+    ours.close()
 
 
 def test_an_answer_that_never_ends_is_an_error_not_a_growing_buffer():

@@ -310,13 +310,20 @@ def test_answers_split_across_reads_or_run_together_are_each_read_once():
         theirs.close()
 
 
-def test_a_text_is_encoded_once_into_the_same_parts():
-    from chapar_sms.providers.smpp_session import coding_for, encode_text, split_text
+def test_a_text_is_encoded_into_the_parts_a_phone_joins_back():
+    from chapar_sms.providers.smpp_session import CODING_GSM7, CODING_UCS2, encode_text
 
-    for text, encoding in [("Hello", "gsm7"), ("20€ {off} " * 30, "gsm7"), ("سلام", "ucs2"), ("Hi 😀" * 30, "ucs2"),
-                           ("Hello", "ucs2"), ("naïve ¢", "gsm7")]:  # ¢ is no GSM: UCS-2 after all
-        coding = coding_for(text, encoding)
-        assert encode_text(text, encoding) == (coding, split_text(text, coding))
+    assert encode_text("Hello", "gsm7") == (CODING_GSM7, [b"Hello"])
+    assert encode_text("سلام", "ucs2") == (CODING_UCS2, ["سلام".encode("utf-16-be")])
+    assert encode_text("Hello", "ucs2") == (CODING_UCS2, ["Hello".encode("utf-16-be")])
+    assert encode_text("naïve ¢", "gsm7")[0] == CODING_UCS2  # ¢ is no GSM: UCS-2 after all
+    coding, parts = encode_text("20€ {off} " * 30, "gsm7")  # 390 septets: € { } take two each
+    assert coding == CODING_GSM7 and len(parts) == 3 and all(len(p) <= 153 for p in parts)
+    assert b"".join(parts) == b"20\x1be \x1b(off\x1b) " * 30
+    assert not any(p.endswith(b"\x1b") for p in parts)  # an escape is never cut from its character
+    coding, parts = encode_text("Hi 😀" * 30, "ucs2")
+    assert coding == CODING_UCS2 and all(len(p) <= 134 for p in parts)
+    assert "".join(p.decode("utf-16-be") for p in parts) == "Hi 😀" * 30  # no emoji cut in two
     with pytest.raises(ValueError, match="255 parts"):
         encode_text("x" * 153 * 256, "gsm7")
 

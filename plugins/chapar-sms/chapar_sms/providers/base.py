@@ -45,10 +45,11 @@ class SmsProvider:
 
     def __init__(self, gateway):
         self.gateway = gateway
+        self._settings = gateway.settings  # parsed once: a provider is rebuilt when its gateway is saved
 
     @property
     def settings(self):
-        return self.gateway.settings
+        return self._settings
 
     def validate_settings(self, settings):
         """Extra checks on the gateway form's values: {field: message}."""

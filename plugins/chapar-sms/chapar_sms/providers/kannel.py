@@ -39,9 +39,10 @@ import ssl
 import threading
 import time
 from collections import deque
+from functools import lru_cache
 from urllib.parse import quote_plus, unquote_to_bytes, urlencode, urlsplit
 
-from chapar import Field, SendResult
+from chapar import Field, SendResult, connection_dropped
 from flask_babel import lazy_gettext as _l
 
 from .base import ProviderError, SmsProvider
@@ -82,9 +83,7 @@ class _Connection:
     def readable(self):
         """True when something (or the end) arrived. For an idle connection: smsbox closed it (its
         keep-alive timeout), so a request must never be sent into it (lost, or doubled)."""
-        poller = select.poll()
-        poller.register(self.sock, select.POLLIN)
-        return bool(poller.poll(0))
+        return connection_dropped(self.sock)
 
     def receive(self):
         """Read what arrived (the socket is readable); OSError when smsbox hung up."""
@@ -154,6 +153,12 @@ def _body(buffer, start, headers):
     return None if len(buffer) < end else (bytes(buffer[start:end]), end)
 
 
+@lru_cache(maxsize=64)  # a gateway sends as one or two senders
+def _from_param(sender):
+    """The sendsms query's "&from=…" for `sender` ("" for the smsbox's default)."""
+    return "&" + urlencode({"from": sender}) if sender else ""
+
+
 class KannelProvider(SmsProvider):
     kind = "kannel"
     label = "Kannel"
@@ -180,21 +185,16 @@ class KannelProvider(SmsProvider):
 
     def __init__(self, gateway):
         super().__init__(gateway)
-        self._config = gateway.settings  # parsed once: the provider is rebuilt when the gateway is saved
         self._idle = []  # keep-alive connections no send is using
         self._lock = threading.Lock()
         self._closed = False
+        self._tls = None  # an https sendsms URL's TLS context, made once (it loads the CA store)
         # What every message's query shares, encoded once (the provider is rebuilt on save).
         self._credentials = urlencode({"username": self.settings.get("username") or "",
                                        "password": self.settings.get("password") or ""})
         self._smsc = "&" + urlencode({"smsc": self.settings["smsc_id"]}) if self.settings.get("smsc_id") else ""
-        self._senders = {}  # sender -> its "&from=…"
 
     # --- settings ------------------------------------------------------------------------------
-
-    @property
-    def settings(self):
-        return self._config
 
     def _number(self, name, default):
         value = self.settings.get(name)
@@ -228,20 +228,13 @@ class KannelProvider(SmsProvider):
         """The sendsms query string of one submission: username, password, to, text, charset,
         coding, from, smsc, dlr-mask and dlr-url, with what all messages share encoded once."""
         parts = [self._credentials, "&to=", quote_plus(submission.to), "&text=", quote_plus(submission.text),
-                 "&charset=UTF-8&coding=", CODING.get(submission.encoding, "0"), self._sender(submission.sender),
+                 "&charset=UTF-8&coding=", CODING.get(submission.encoding, "0"), _from_param(submission.sender),
                  self._smsc]
         if submission.receipt_url and self.dlr_mask:
             # Kannel fills in %d (the DLR type) and %A (the SMSC's answer) when it calls back.
             parts += ("&dlr-mask=", str(self.dlr_mask), "&dlr-url=",
                       quote_plus(submission.receipt_url + "&status=%d&answer=%A"))
         return "".join(parts)
-
-    def _sender(self, sender):
-        if sender not in self._senders:
-            if len(self._senders) > 64:  # a gateway has one or two
-                self._senders.clear()
-            self._senders[sender] = "&" + urlencode({"from": sender}) if sender else ""
-        return self._senders[sender]
 
     def send(self, submissions):
         if not submissions:
@@ -377,7 +370,8 @@ class KannelProvider(SmsProvider):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if url.scheme == "https":
             try:
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=url.hostname)
+                self._tls = self._tls or ssl.create_default_context()
+                sock = self._tls.wrap_socket(sock, server_hostname=url.hostname)
             except OSError as exc:  # the handshake failed: nothing was sent
                 sock.close()
                 raise _NotSent(str(exc) or type(exc).__name__) from exc
@@ -446,7 +440,7 @@ class KannelProvider(SmsProvider):
 
     def service_config(self):
         """The sms-service group an admin pastes into kannel.conf so received messages reach Chapar."""
-        from chapar.channels import channel_settings
+        from chapar import channel_settings
 
         from ..settings import callback_url
 

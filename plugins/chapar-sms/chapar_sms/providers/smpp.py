@@ -80,7 +80,6 @@ class SmppProvider(SmsProvider):
 
     def __init__(self, gateway):
         super().__init__(gateway)
-        self._config = gateway.settings  # parsed once: the provider is rebuilt when the gateway is saved
         self._window = int(self._setting("window", 20))
         self._registered_delivery = 1 if self._setting("registered_delivery", True) else 0
         self._sources = {}  # sender -> its address_field
@@ -103,7 +102,7 @@ class SmppProvider(SmsProvider):
     # -- the bind --------------------------------------------------------------------------------
 
     def _setting(self, name, default=""):
-        value = self._config.get(name)
+        value = self.settings.get(name)
         return default if value in (None, "") else value
 
     def _new_session(self):
