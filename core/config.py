@@ -46,7 +46,8 @@ SETTINGS = (
     Setting("RECONCILE_SECONDS", "int", 15,
             "How often a worker re-queues expired leases, starts scheduled programs and finishes sent ones."),
     Setting("SEND_MAX_ATTEMPTS", "int", 8, "Attempts before a message that keeps failing transiently is failed."),
-    Setting("WORKERS", "int", 1, "Worker processes that `chapar serve` starts beside the web server."),
+    # Two by default: a long import or report job does not hold up sending, and sends use two cores.
+    Setting("WORKERS", "int", 2, "Worker processes that `chapar serve` starts beside the web server."),
     Setting("LOG_LEVEL", "choice", "INFO", "Logging level.", ("DEBUG", "INFO", "WARNING", "ERROR")),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}

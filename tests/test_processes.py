@@ -35,18 +35,29 @@ def alive(process):
 
 
 class Serve:
-    """A running `chapar serve --workers 1` on a fresh instance folder, without CHAPAR_REDIS_URL."""
+    """A running `chapar serve --workers 1` (or with `options`) on a fresh instance folder, without
+    CHAPAR_REDIS_URL."""
 
-    def __init__(self, home):
+    def __init__(self, home, options=("--workers", "1"), workers=1):
         self.home, self.port = home, free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.env = chapar_env(home)
-        self.process = start_chapar(self.env, "serve", "--port", str(self.port), "--workers", "1")
+        self.process = start_chapar(self.env, "serve", "--port", str(self.port), *options)
         self.output = ""
         self._wait(lambda: answers(self.url + "login") == 200, "answer GET /login")
-        # Everything it started: the redis-server, the worker, and the worker's RQ scheduler.
-        self._wait(lambda: len(self.descendants()) >= 3, "start redis-server, a worker and its scheduler")
+        # Everything it started: the redis-server, the workers, and one worker's RQ scheduler.
+        self._wait(lambda: len(self.workers()) >= workers and len(self.descendants()) >= workers + 2,
+                   f"start redis-server, {workers} worker(s) and a scheduler")
         self.children = self.descendants()
+
+    def workers(self):
+        """The `chapar worker` processes serve started (a worker's forked scheduler has the same
+        command line, one level further down)."""
+        try:
+            children = psutil.Process(self.process.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        return [p for p in children if p.cmdline()[-3:-1] == ["worker", "--name"]]
 
     def descendants(self):
         try:
@@ -104,6 +115,19 @@ def test_serve_answers_and_prints_the_url_and_the_first_admin_login(serve):
                                             (login.group(1),)).fetchone()
     database.close()
     assert verify_password(password_hash, login.group(2))
+
+
+def test_serve_runs_two_workers_by_default_and_stops_them(tmp_path):
+    # Two, so that a long import or report does not hold up sending (docs/operations.md).
+    serve = Serve(tmp_path / "instance", options=(), workers=2)
+    try:
+        assert sorted(p.cmdline()[-1] for p in serve.workers()) == ["serve-1", "serve-2"]
+        assert serve.stop(signal.SIGTERM) == 0
+        assert serve.survivors() == []
+    finally:
+        for process in serve.children:
+            if alive(process):
+                process.kill()
 
 
 def test_sigterm_stops_serve_and_everything_it_started(serve):

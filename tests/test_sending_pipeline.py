@@ -1,5 +1,7 @@
 """The send pipeline in one process: launch snapshots, workers send each message exactly once,
 failures are retried or final, and the program is sent when every message is final."""
+from decimal import Decimal
+
 import fixture_channel
 import pytest
 from sending_support import add_contacts, fixture_channel_on, make_program, run_worker  # noqa: F401
@@ -166,6 +168,37 @@ def test_receipts_move_messages_on_and_a_fast_receipt_is_not_overwritten(app, ma
     assert str(actual_cost(program)) == "1.50"  # the provider took all three: all are paid for
     record_event("delivered", message=second.id)  # a late receipt never un-bounces a message
     assert Message.get_by_id(second.id).status == "bounced"
+
+
+@pytest.mark.parametrize("update_from", [True, False], ids=["update-from", "older-sqlite"])
+def test_a_large_chunk_of_accepted_messages_is_written_whole_and_only_where_still_held(
+        app, make_program, fixture_channel_on, monkeypatch, update_from):
+    # More accepted results than one statement writes (claims.SENT_ROWS), each with its own
+    # provider id and units; a message another worker took over meanwhile keeps what it has.
+    from chapar.channels import SendResult
+    from chapar.sending import claims
+
+    monkeypatch.setattr(claims, "joins_values", lambda: update_from)
+
+    program = make_program(contacts=add_contacts(claims.SENT_ROWS * 2 + 3))
+    launch(program)
+    ids = [m.id for m in Message.select(Message.id).order_by(Message.id)]
+    token = "t" * 32
+    claims.claim(program.id, ids, token, 60)
+    claims.hand_over(token, ids)
+    taken = ids[claims.SENT_ROWS]  # its lease ran out and another worker claimed it
+    Message.update(lease_token="u" * 32).where(Message.id == taken).execute()
+    outcome, _ = claims.apply_results(token, [SendResult.accepted(i, f"smsc-{i}", units=1 + i % 3) for i in ids], {},
+                                      "0.25", {i: 1 for i in ids}, 8)
+    assert outcome["accepted"] == ids
+    found = {m.id: m for m in Message.select()}
+    assert found[taken].status == "handed" and found[taken].provider_id == ""
+    for i in ids:
+        if i != taken:
+            m = found[i]
+            assert (m.status, m.provider_id, m.units, m.lease_token, m.error) == ("sent", f"smsc-{i}", 1 + i % 3, "", "")
+            assert m.cost == Decimal("0.25") * m.units and m.sent_at is not None
+    assert actual_cost(program) == sum(Decimal("0.25") * (1 + i % 3) for i in ids if i != taken)
 
 
 def test_a_letter_moves_from_rendered_to_printed_to_mailed_in_the_channels_words(
