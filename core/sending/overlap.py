@@ -53,13 +53,26 @@ class InFlight:
         self._used = True
 
     def settle(self):
-        """Wait for every call outstanding and apply their results, oldest first."""
+        """Wait for every call outstanding and apply their results, oldest first. When applying
+        one fails, the later ones are still applied (their messages went out), then the first
+        error is raised."""
+        error = None
         while self._pending:
-            self._settle_oldest()
+            try:
+                self._settle_oldest()
+            except Exception as exc:  # noqa: BLE001 - raised below, once the rest are applied
+                error = error or exc
+        if error is not None:
+            raise error
 
     def _settle_oldest(self):
         future, then = self._pending[0]
-        answered = future.result()  # interrupted (a job timeout): close() waits for it again
+        try:
+            answered = future.result()
+        except BaseException:
+            if future.done():  # the call itself raised: there is nothing to apply
+                self._pending.popleft()
+            raise  # else interrupted (a job timeout): it is waited for again
         self._pending.popleft()
         then(answered)
 
