@@ -217,3 +217,60 @@ def test_the_program_page_and_messages_in_persian(client_as, make_program, users
     assert "۰ از ۱۲ پیام انجام شد" in page and "توقف" in page and "لغو…" in page
     messages = html(manager.get(f"/programs/{program.id}/messages"))
     assert "گیرنده" in messages and "۱۲" in messages and "Person0 Test" in messages
+
+
+def in_persian(users, role):
+    users[role].locale = "fa"
+    users[role].save()
+
+
+def card_of(client, program):
+    return html(client.get(f"/programs/{program.id}/progress"))
+
+
+def test_a_paused_programs_error_reads_in_the_readers_language(client_as, make_program, users):
+    program = make_program()
+    manager = client_as("manager")
+    launch_as(manager, program)
+    # What the send job stores when the channel's plugin is gone (core/sending/batch.py): English, kept as it is.
+    Program.update(status="paused", error="the fixture channel is not installed").where(
+        Program.id == program.id).execute()
+    in_persian(users, "viewer")
+    assert 'کانال <bdi dir="auto">fixture</bdi> نصب نیست' in card_of(client_as("viewer"), program)
+    assert 'the <bdi dir="auto">fixture</bdi> channel is not installed' in card_of(manager, program)
+    assert Program.get_by_id(program.id).error == "the fixture channel is not installed"
+
+
+def test_a_launch_error_keeps_its_detail_and_an_unknown_error_shows_as_it_is(client_as, make_program, users):
+    program = make_program()
+    in_persian(users, "manager")
+    manager = client_as("manager")
+    launch_as(manager, program)
+    Program.update(error="the launch could not be completed: database is locked <main>").where(
+        Program.id == program.id).execute()
+    card = card_of(manager, program)
+    assert 'اجرای برنامه کامل نشد: <bdi dir="auto">database is locked &lt;main&gt;</bdi>' in card
+    Program.update(error="the gateway said <b>no</b>").where(Program.id == program.id).execute()
+    card = card_of(manager, program)
+    assert "the gateway said &lt;b&gt;no&lt;/b&gt;" in card and "<b>no</b>" not in card
+
+
+def test_the_card_says_while_the_launch_is_still_writing_the_audience(client_as, make_program, users):
+    program = make_program(people=5)
+    manager = client_as("manager")
+    launch_as(manager, program)
+    # As if the launch were still writing chunks: the 5 messages so far are not all there is yet.
+    Program.update(launching=True).where(Program.id == program.id).execute()
+    card = card_of(manager, program)
+    assert "Preparing the audience… 5 messages so far" in card and 'hx-trigger="every 2s"' in card
+    in_persian(users, "viewer")
+    assert "در حال آماده‌سازی مخاطبان… تاکنون ۵ پیام" in card_of(client_as("viewer"), program)
+    # A launch cut short after a cancel keeps its flag until the reconciler completes it: the card
+    # waits for that, without saying the audience is still being prepared for a cancelled program.
+    Program.update(status="cancelled").where(Program.id == program.id).execute()
+    card = card_of(manager, program)
+    assert 'hx-trigger="every 2s"' in card and "Preparing the audience" not in card
+    Program.update(status="sending", launching=False).where(Program.id == program.id).execute()
+    assert send_all(program).status == "sent"
+    card = card_of(manager, program)
+    assert "Preparing the audience" not in card and "hx-trigger" not in card

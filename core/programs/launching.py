@@ -19,6 +19,7 @@ from ..events import record_event
 from ..models import Message, Program, utcnow
 from .audience import INSERT, snapshot_chunks
 from .costs import estimate
+from .errors import LAUNCH_INCOMPLETE
 
 log = logging.getLogger("chapar.launch")
 LIVE = ("scheduled", "sending", "paused")  # a launch may write into these; a cancelled one gets no more
@@ -138,7 +139,7 @@ def complete_stale_launches(now):
             complete(program, channel, via="reconciler", resumed=True)
         except Exception as exc:  # noqa: BLE001 - one bad program must not stop the pass; retried later
             log.exception("program #%s: the launch could not be completed", program.id)
-            Program.update(error=f"the launch could not be completed: {exc}"[:2000]).where(
+            Program.update(error=(LAUNCH_INCOMPLETE % {"detail": exc})[:2000]).where(
                 Program.id == program.id).execute()
             continue
         done += 1

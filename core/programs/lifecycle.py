@@ -9,6 +9,7 @@ from ..audit import record
 from ..channels import UnknownChannel, get_channel
 from ..models import Message, Program, utcnow
 from .content import clean_variants
+from .errors import CHANNEL_NOT_INSTALLED
 from .launching import complete
 
 
@@ -46,7 +47,7 @@ def _check_launchable(program, now):
     try:
         channel = get_channel(program.channel)
     except UnknownChannel:
-        raise TransitionRefused("unknown_channel", f"the {program.channel} channel is not installed") from None
+        raise TransitionRefused("unknown_channel", CHANNEL_NOT_INSTALLED % {"channel": program.channel}) from None
     _clean, problems = clean_variants(channel, program.variants)
     if problems:
         raise TransitionRefused("invalid_content", "the content has mistakes; fix them before launching",

@@ -14,6 +14,7 @@ from rq import get_current_job
 from ..channels import SendResult, UnknownChannel, channel_settings, get_channel
 from ..db import fetch
 from ..models import Program, utcnow
+from ..programs.errors import CHANNEL_NOT_INSTALLED
 from ..programs.schedule import next_open
 from ..queue import get_redis
 from ..templating import TemplateError
@@ -170,7 +171,7 @@ def send_batch(program_id, message_ids):
             sender = BatchSender(program, message_ids)
         except UnknownChannel:
             # Paused, not failed: sending carries on once the plugin is installed again.
-            (Program.update(status="paused", error=f"the {program.channel} channel is not installed",
+            (Program.update(status="paused", error=CHANNEL_NOT_INSTALLED % {"channel": program.channel},
                             updated_at=utcnow()).where((Program.id == program_id) & (Program.status == "sending"))
              .execute())
             return "channel not installed"

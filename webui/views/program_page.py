@@ -1,10 +1,11 @@
 """A program's own page: what it is, who it reaches, what it says and costs, and its live progress.
 
 The status card (templates/webui/programs/_progress.html) is a fragment that htmx polls every
-2 s while the program is scheduled, sending or paused; once the program is final the card comes
-back without hx-trigger, which stops the polling. It carries the lifecycle buttons too, so they
-follow the status without a reload. The estimate renders sample messages and walks the whole
-audience, so it loads as a fragment of its own after the page (or with ?estimate=1 without JS).
+2 s while the program is scheduled, sending or paused, or its launch is still writing the audience;
+once the program is final the card comes back without hx-trigger, which stops the polling. It
+carries the lifecycle buttons too, so they follow the status without a reload. The estimate renders
+sample messages and walks the whole audience, so it loads as a fragment of its own after the page
+(or with ?estimate=1 without JS).
 """
 
 from babel import Locale, UnknownLocaleError
@@ -16,6 +17,7 @@ from chapar.models import Message, Program, Segment
 from chapar.plugins import call_hook_flat
 from chapar.programs import actual_cost, audience_summary, estimate, progress
 from chapar.programs.costs import spent_units
+from chapar.programs.errors import shown_error
 from chapar.programs.labels import (CONSENT_POLICY_LABELS, INBOUND_ACTION_LABELS, MESSAGE_STATUS_LABELS,
                                     PROGRAM_STATUS_LABELS, REPLY_LABELS, SCHEDULE_LABELS, SKIP_REASON_LABELS)
 from chapar.programs.schedule import to_local
@@ -89,11 +91,15 @@ def labels(program=None, channel=None):
 
 
 def progress_context(program):
-    """What the status card shows: figures once launched, costs, and the buttons this user may use."""
+    """What the status card shows: figures once launched, costs, why it stopped in the reader's language,
+    and the buttons this user may use."""
     launched = program.status not in ("draft", "ready")
     channel = channel_of(program)
+    # A launch still writing the audience polls too, whatever the status, so the card sees it finish.
+    live = program.status in LIVE_STATUSES or program.launching
     return {"program": program, "currency": program.campaign.currency, "channel": channel,
-            "figures": progress(program) if launched else None, "live": program.status in LIVE_STATUSES,
+            "figures": progress(program) if launched else None, "live": live,
+            "error": shown_error(program.error) if program.error else "",
             "skipped": skipped_by_reason(program) if launched else [],
             "actual": actual_cost(program) if launched else None,
             "units": spent_units(program) if launched else 0, "schedule": schedule_text(program),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from chapar.models import CONSENT_STATUSES, SOURCES, Segment, User
+from chapar.models import Segment, User
 from chapar.segments import ARITY, CORE_FIELDS
 
 FIELD_LABELS = {
