@@ -6,6 +6,7 @@ from .audit import record as record_audit
 from .channels import Channel, Estimate, Field, OutgoingMessage, SendResult, channel_settings, clean_value
 from .config import ConfigError
 from .contacts.consent import change_consent, opt_out
+from .contacts.phones import read_phone
 from .contacts.timeline import TimelineEntry
 from .db import db
 from .documents import DocumentError, render_pdf
@@ -38,4 +39,6 @@ __all__ = [
     "json_escape", "parse_headers", "parse_retry_after", "parse_status_map", "unknown_placeholders", "url_escape",
     # provider accounts (gateways, lines, identities) and their kinds' settings (provider_accounts.py and friends)
     "ProviderAccounts", "clean_settings", "is_secret", "load_plugin_manager", "registered_kinds", "InstanceCache",
+    # phone numbers as people type them, for channels (contacts/phones.py)
+    "read_phone",
 ]

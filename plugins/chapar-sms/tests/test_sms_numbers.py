@@ -1,5 +1,6 @@
 """Numbers as people type them become E.164; numbers that cannot take an SMS are skipped with a reason."""
 import pytest
+from chapar_sms.channel import SmsChannel
 from chapar_sms.numbers import for_sending, national, normalize, spellings
 
 MOBILE = "+989121234567"
@@ -56,68 +57,13 @@ def test_national_form_for_gateways_that_want_it():
     assert national("nonsense") == ""
 
 
-def test_stored_e164_numbers_read_quickly_are_read_as_phonenumbers_reads_them():
-    """Numbers already in E.164 skip phonenumbers.parse at launch; every region's example numbers,
-    with their last digits changed, a digit short or long and a 0 after the country code, must
-    still get the same E.164 form and the same skip reason as a full parse gives."""
-    import random
-
-    import phonenumbers
-    from phonenumbers import PhoneNumberFormat, PhoneNumberType
-
-    def parsed(text):
-        try:
-            number = phonenumbers.parse(text, None)
-        except phonenumbers.NumberParseException:
-            return text, "invalid_address"
-        kind = phonenumbers.number_type(number)
-        if kind == PhoneNumberType.UNKNOWN:
-            return text, "invalid_address"
-        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-        mobile = kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PERSONAL_NUMBER)
-        return e164, "" if mobile else "not_mobile"
-
-    rng = random.Random(6)
-    tried = 0
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE):
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
-            code = str(example.country_code)
-            texts = [e164, e164[:-1], e164 + "5", f"+{code}0{e164[len(code) + 1:]}"]
-            texts += [e164[:-3] + f"{rng.randrange(1000):03d}" for _ in range(3)]
-            for text in texts:
-                assert for_sending(text, region) == parsed(text), text
-                tried += 1
-    assert tried > 1500
-
-
-def test_numbers_are_typed_as_phonenumbers_types_them():
-    """The launch types numbers with each region's patterns compiled once; every region's example
-    number of every type, and variants of it, must get the type phonenumbers gives."""
-    import random
-
-    import phonenumbers
-    from phonenumbers import PhoneNumber, PhoneNumberType
-
-    from chapar_sms.numbers import _number_type
-
-    rng = random.Random(7)
-    kinds = [getattr(PhoneNumberType, name) for name in dir(PhoneNumberType) if name.isupper()]
-    examples = [phonenumbers.example_number_for_type(region, kind)
-                for region in phonenumbers.SUPPORTED_REGIONS for kind in kinds]
-    examples += [phonenumbers.example_number_for_non_geo_entity(code)
-                 for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS]
-    tried, seen = 0, set()
-    for example in filter(None, examples):
-        digits = str(example.national_number)
-        variants = [digits, digits[:-1], digits + "5"] + [digits[:-3] + f"{rng.randrange(1000):03d}" for _ in range(3)]
-        for variant in filter(None, variants):
-            number = PhoneNumber(country_code=example.country_code, national_number=int(variant))
-            assert _number_type(number) == phonenumbers.number_type(number), (example.country_code, variant)
-            seen.add(phonenumbers.number_type(number))
-            tried += 1
-    assert tried > 5000 and {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE,
-                             PhoneNumberType.UNKNOWN} <= seen
+def test_the_channel_skips_landlines_and_reads_persian_digits_at_launch():
+    """What a launch asks the channel for each contact (reading and typing are chapar.read_phone's,
+    compared with phonenumbers in the core's tests/test_phones.py)."""
+    channel, settings = SmsChannel(), {"default_region": "IR"}
+    assert channel.normalize_address("۰۹۱۲۱۲۳۴۵۶۷", settings) == (MOBILE, "")
+    assert channel.normalize_address(MOBILE, settings) == (MOBILE, "")
+    assert channel.normalize_address("+982188776655", settings) == ("+982188776655", "not_mobile")
+    assert channel.normalize_address("۰۲۱ ۸۸۷۷ ۶۶۵۵", settings) == ("+982188776655", "not_mobile")
+    assert channel.normalize_address("+800 1234 5678", settings) == ("+80012345678", "not_mobile")  # toll-free
+    assert channel.normalize_address("0912", settings) == ("0912", "invalid_address")
