@@ -237,7 +237,7 @@ def test_a_paused_programs_error_reads_in_the_readers_language(client_as, make_p
         Program.id == program.id).execute()
     in_persian(users, "viewer")
     assert 'کانال <bdi dir="auto">fixture</bdi> نصب نیست' in card_of(client_as("viewer"), program)
-    assert 'the <bdi dir="auto">fixture</bdi> channel is not installed' in card_of(manager, program)
+    assert 'The <bdi dir="auto">fixture</bdi> channel is not installed' in card_of(manager, program)
     assert Program.get_by_id(program.id).error == "the fixture channel is not installed"
 
 

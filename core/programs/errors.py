@@ -39,5 +39,6 @@ def shown_error(error):
     for template, reader in _READERS:
         if match := reader.fullmatch(error):
             isolated = {name: Markup('<bdi dir="auto">%s</bdi>') % value for name, value in match.groupdict().items()}
-            return escape(gettext(template)) % isolated
+            sentence = gettext(template)  # stored in lower case, to be read inside a sentence too
+            return escape(sentence[:1].upper() + sentence[1:]) % isolated
     return error
