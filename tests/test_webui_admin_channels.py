@@ -24,10 +24,21 @@ class CheckedChannel(fixture_channel.RecordingChannel):
         return "Hello from the provider"
 
 
-class CheckedPlugin:
+class PostcardChannel(fixture_channel.RecordingChannel):
+    """A third-party channel billed per a unit it gives no translation for (no `cost_unit_label`)."""
+
+    identifier, label, cost_unit = "postcard", "Postcard", "card"
+
+
+class ChannelsPlugin:
+    """A plugin registering the channel classes it is given."""
+
+    def __init__(self, *classes):
+        self.classes = list(classes)
+
     @hookimpl
     def register_channels(self):
-        return [CheckedChannel]
+        return self.classes
 
 
 @pytest.fixture
@@ -70,7 +81,7 @@ def test_bad_settings_are_refused_with_the_typed_values_kept(admin):
 
 
 def test_test_connection_shows_the_reply_or_the_error(client_as, plugins):  # noqa: F811
-    plugins.register(CheckedPlugin(), name="checked_channel")
+    plugins.register(ChannelsPlugin(CheckedChannel), name="checked_channel")
     admin = client_as("admin")
     listing = text_of(admin.get("/admin/channels"))
     assert "Needs settings" in listing and "API key" in listing
@@ -80,3 +91,13 @@ def test_test_connection_shows_the_reply_or_the_error(client_as, plugins):  # no
     works = text_of(admin.post("/admin/channels/checked/test"))
     assert "The connection works. Hello from the provider" in works and "s3cret" not in works
     assert "Needs settings" not in text_of(admin.get("/admin/channels"))
+
+
+def test_the_unit_billed_reads_in_the_admins_language(client_as, users, channel, plugins):  # noqa: F811
+    plugins.register(ChannelsPlugin(PostcardChannel), name="postcard_channel")
+    assert "Billed per: message" in text_of(client_as("admin").get("/admin/channels/fixture"))
+    users["admin"].locale = "fa"
+    users["admin"].save()
+    admin = client_as("admin")
+    assert "واحد هزینه: پیام" in text_of(admin.get("/admin/channels/fixture"))  # the default unit, translated
+    assert "واحد هزینه: card" in text_of(admin.get("/admin/channels/postcard"))  # no label: the unit as it is

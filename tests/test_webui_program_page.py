@@ -215,6 +215,7 @@ def test_the_program_page_and_messages_in_persian(client_as, make_program, users
     page = html(manager.get(f"/programs/{program.id}"))
     assert 'dir="rtl"' in page and "Spring sale" in page
     assert "۰ از ۱۲ پیام انجام شد" in page and "توقف" in page and "لغو…" in page
+    assert "(۰ واحد پیام)" in page and "هزینهٔ هر پیام" in page  # the channel's unit, "message", translated
     messages = html(manager.get(f"/programs/{program.id}/messages"))
     assert "گیرنده" in messages and "۱۲" in messages and "Person0 Test" in messages
 

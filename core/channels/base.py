@@ -7,6 +7,8 @@ complete minimal channel.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 CAPABILITIES = ("two_way", "delivery_receipts", "tracking", "attachments")
 # Which contact attribute a channel delivers to, and the consent column it obeys.
 ADDRESS_KINDS = {"email": "email", "mobile": "sms", "fax": "fax", "postal": "print"}
@@ -75,6 +77,10 @@ class Channel:
 
     Instances are created once per process; keep no per-program state on them. `settings` is
     the dict an admin saved on the channel's settings page (secrets included).
+
+    `cost_unit` is the unit's stable English name, which the API returns whatever the caller's language;
+    `cost_unit_label` is the same unit as the web UI shows it to people: set it to a lazy translation
+    (`_l("SMS segment")`) beside `cost_unit`. It must read well in "Cost per …" and "12 × …".
     """
 
     identifier = ""  # lower-case, stable: used in queue names, URLs and stored rows
@@ -82,7 +88,7 @@ class Channel:
     description = ""
     capabilities = frozenset()  # a subset of CAPABILITIES
     address = "email"  # a key of ADDRESS_KINDS: which contact address it delivers to
-    cost_unit = "message"  # what a unit is, for people: "email", "SMS segment", "page"
+    cost_unit = "message"  # what a unit is, in English, as the API gives it: "email", "SMS segment", "page"
     content_fields = ()  # Field items the composer shows; `template=True` ones take merge tags
     settings_fields = ()  # Field items the settings page shows
     template_links = ()  # names the channel fills under `links` in merge tags ("unsubscribe")
@@ -93,6 +99,12 @@ class Channel:
     # worker died mid-send may be sent again. Otherwise such messages become "uncertain".
     idempotent = False
     default_rate_per_second = None  # the provider's limit when settings do not say
+
+    @property
+    def cost_unit_label(self):
+        """The unit for people, in their language. A subclass sets it as a plain attribute to a lazy
+        translation; unset, the default unit is translated and any other `cost_unit` shown as it is."""
+        return _l("message") if self.cost_unit == Channel.cost_unit else self.cost_unit
 
     @property
     def consent_channel(self):

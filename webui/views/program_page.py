@@ -195,7 +195,7 @@ def estimate_context(program, channel):
     counts = audience_summary(program, channel)
     return {"estimate": estimate(program, channel, recipients=counts["queued"]), "estimated": True,
             "would_skip": sorted(counts["skipped"].items(), key=lambda row: -row[1]),
-            "cost_unit": channel.cost_unit, "currency": program.campaign.currency}
+            "cost_unit_label": channel.cost_unit_label, "currency": program.campaign.currency}
 
 
 @blueprint.route("/programs/<id:program_id>/estimate")

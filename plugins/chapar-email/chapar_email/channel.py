@@ -22,6 +22,7 @@ class EmailChannel(Channel):
     capabilities = frozenset({"delivery_receipts", "tracking", "attachments", "two_way"})
     address = "email"
     cost_unit = "email"
+    cost_unit_label = _l("email")
     content_fields = (
         Field("subject", _l("Subject"), required=True, template=True, max_length=250),
         Field("preheader", _l("Preheader"), template=True, max_length=250,

@@ -24,6 +24,7 @@ class FaxChannel(Channel):
     capabilities = frozenset({"delivery_receipts", "two_way", "attachments"})
     address = "fax"
     cost_unit = "page"
+    cost_unit_label = _l("page")
     content_fields = (
         Field("subject", _l("Subject"), template=True, max_length=200,
               help=_l("Printed large at the top of the first page.")),

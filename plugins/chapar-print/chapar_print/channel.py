@@ -33,6 +33,7 @@ class PrintChannel(Channel):
     capabilities = frozenset({"attachments"})
     address = "postal"
     cost_unit = "page"
+    cost_unit_label = _l("page")
     # A letter is "sent" once its PDF is made; the printer and the post move it on (printed, mailed).
     sent_label = _l("Rendered")
     content_fields = (

@@ -23,6 +23,7 @@ class SmsChannel(Channel):
     capabilities = frozenset({"delivery_receipts", "two_way"})
     address = "mobile"
     cost_unit = "SMS segment"
+    cost_unit_label = _l("SMS segment")
     content_fields = (
         Field("text", _l("Message"), kind="textarea", required=True, template=True, max_length=1530,
               help=_l("Up to 10 segments. One Persian letter or emoji makes the whole message UCS-2 "
