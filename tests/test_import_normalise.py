@@ -55,6 +55,22 @@ def test_every_region_example_number_and_its_variants_normalise_the_same():
                 same_phone(value, "")
 
 
+def test_numbers_dialled_abroad_from_the_region_normalise_the_same():
+    # A number starting with the region's prefix for calling abroad (00, 011, Israel's 019…) is
+    # read by parse() as an international number.
+    rng = random.Random(20261126)
+    for region in REGIONS:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        prefix = metadata.preferred_international_prefix or metadata.international_prefix or ""
+        if not prefix.isdigit():
+            continue
+        number = phonenumbers.example_number_for_type(rng.choice(REGIONS), phonenumbers.PhoneNumberType.MOBILE)
+        if number is not None:
+            same_phone(f"{prefix}{number.country_code}{number.national_number}", region)
+    for value in ("01919123451", "0199121234567", "013989121234567"):
+        same_phone(value, "IL")
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="0123456789+ -().۰۱۲۳۴۵۶۷۸۹x", max_size=20),
        st.sampled_from(["IR", "DE", "US", "GB", "", "IT"]))

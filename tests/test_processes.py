@@ -27,6 +27,13 @@ def answers(url):
         return None
 
 
+def _command_line(process):
+    try:
+        return process.cmdline()
+    except psutil.Error:  # it ended (or became a zombie) since it was listed
+        return []
+
+
 def alive(process):
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
@@ -57,7 +64,7 @@ class Serve:
             children = psutil.Process(self.process.pid).children()
         except psutil.NoSuchProcess:
             return []
-        return [p for p in children if p.cmdline()[-3:-1] == ["worker", "--name"]]
+        return [p for p in children if _command_line(p)[-3:-1] == ["worker", "--name"]]
 
     def descendants(self):
         try:

@@ -45,7 +45,8 @@ class CallingCode:
     stripping it is a startswith(); None otherwise.
     """
 
-    __slots__ = ("code", "digits", "single", "prefix_match", "plain_prefix", "local_only", "general", "mobile",
+    __slots__ = ("code", "digits", "single", "prefix_match", "plain_prefix", "dialling_out", "local_only", "general",
+                 "mobile",
                  "fixed", "special", "same")
 
     def __init__(self, code, single, metadata):
@@ -54,6 +55,9 @@ class CallingCode:
         self.prefix_match = re.compile(pattern).match if pattern else None
         plain = (not pattern or pattern.isdigit()) and not metadata.national_prefix_transform_rule
         self.plain_prefix = pattern if plain else None
+        # The prefix dialled to call abroad from here (00, 011, Israel's 01x…): parse() reads what follows
+        # as an international number.
+        self.dialling_out = re.compile(metadata.international_prefix).match if metadata.international_prefix else None
         self.local_only = frozenset(metadata.general_desc.possible_length_local_only)
         self.general = _desc_check(metadata.general_desc)
         self.mobile, self.fixed = _desc_check(metadata.mobile), _desc_check(metadata.fixed_line)

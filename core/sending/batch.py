@@ -108,6 +108,7 @@ class BatchSender:
             units[message.id] = self.channel.estimate(out).units
             outgoing.append(out)
         claims.skip(self.token, skipped)
+        self.in_flight.make_room()  # writes earlier results: a failure there leaves this chunk unhanded
         # Permits are taken last, right before the provider sees the messages.
         if outgoing and not self.limiter.acquire(len(outgoing), keep_going=self.sending):
             return False

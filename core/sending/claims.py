@@ -99,8 +99,9 @@ LET_GO = '"lease_token" = \'\', "lease_until" = NULL'
 MINE = 'WHERE "id" = ? AND "lease_token" = ? AND "lease_token" <> \'\''
 
 
-# The accepted messages of a chunk are written by one UPDATE joined to a VALUES list: half the
-# cost of a statement per message (executemany), which was the worker's largest database write.
+# The accepted messages of a chunk are written by one UPDATE joined to a VALUES list: about a third
+# cheaper than a statement per message (executemany; 14.6 -> 9.1 us a message with SQLite), the
+# worker's largest database write.
 SENT_ROWS = 500  # messages per statement at most: 4 parameters each, well under either engine's limit
 
 

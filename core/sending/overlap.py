@@ -9,12 +9,14 @@ helper thread idled while the worker wrote the last results and started the next
 that dies loses at most the chunks it had handed over, which the lease covers.
 """
 import contextvars
+import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ..db import db
 
+log = logging.getLogger("chapar.sending")
 DEPTH = 2  # channel calls outstanding at most: the one running and the next
 _executor = None
 _lock = threading.Lock()
@@ -43,11 +45,16 @@ class InFlight:
         self._pending = deque()  # (future, then), oldest first
         self._used = False
 
-    def start(self, call, args, then):
-        """Settle calls until fewer than DEPTH are outstanding, then run `call(*args)` in the
-        background; `then(result)` runs in this thread when the call is settled."""
+    def make_room(self):
+        """Settle calls until fewer than DEPTH are outstanding. Call it before handing a chunk over:
+        if applying an earlier chunk's results fails, the new chunk is not yet the channel's."""
         while len(self._pending) >= DEPTH:
             self._settle_oldest()
+
+    def start(self, call, args, then):
+        """Run `call(*args)` in the background (after make_room); `then(result)` runs in this
+        thread when the call is settled."""
+        self.make_room()
         context = contextvars.copy_context()  # the app context travels with the call
         self._pending.append((_sender().submit(context.run, call, *args), then))
         self._used = True
@@ -60,7 +67,9 @@ class InFlight:
         while self._pending:
             try:
                 self._settle_oldest()
-            except Exception as exc:  # noqa: BLE001 - raised below, once the rest are applied
+            except Exception as exc:  # noqa: BLE001 - the first is raised below, once the rest are applied
+                if error is not None:
+                    log.exception("a later chunk's results could not be written either")
                 error = error or exc
         if error is not None:
             raise error
@@ -69,10 +78,10 @@ class InFlight:
         future, then = self._pending[0]
         try:
             answered = future.result()
-        except BaseException:
-            if future.done():  # the call itself raised: there is nothing to apply
-                self._pending.popleft()
-            raise  # else interrupted (a job timeout): it is waited for again
+        except BaseException as exc:
+            if future.done() and not future.cancelled() and future.exception() is exc:
+                self._pending.popleft()  # the call itself raised: there is nothing to apply
+            raise  # else interrupted (a job timeout), even as the call ended: it is waited for again
         self._pending.popleft()
         then(answered)
 

@@ -47,8 +47,9 @@ def _candidate(digits, region):
             return None  # a shared code (+1, +44) picks its region by the number: let parse() judge it
         return found
     plan = region_calling_code(region)
-    if plan is None or not plan.single or plan.plain_prefix is None or digits.startswith(plan.digits):
-        return None  # parse() might read the region's calling code in it, or strip an unusual prefix
+    if (plan is None or not plan.single or plan.plain_prefix is None or digits.startswith(plan.digits)
+            or (plan.dialling_out and plan.dialling_out(digits))):
+        return None  # parse() might read the region's calling code or a call abroad in it, or strip an unusual prefix
     national = digits
     if plan.plain_prefix and national.startswith(plan.plain_prefix):
         national = national[len(plan.plain_prefix):]
