@@ -86,12 +86,14 @@ def test_the_estimate_loads_after_the_page_and_without_javascript(client_as, mak
     assert "2.20 USD" in html(viewer.get(f"/programs/{program.id}?estimate=1"))
 
 
-def test_launch_asks_first_with_the_audience_and_cost_then_sends(client_as, make_program):
+def test_launch_asks_first_with_the_audience_and_cost_then_sends(client_as, make_program, users):
     program = make_program(people=3)
     Contact.create(first_name="No", email="", consent_email="subscribed")  # not in the audience: no effect
     manager = client_as("manager")
     confirm = html(manager.get(f"/programs/{program.id}/launch"))
     assert "Launch: send to 3 contacts" in confirm and "2.15 USD" in confirm
+    in_persian(users, "admin")
+    assert "اجرا: ارسال به ۳ مخاطب" in html(client_as("admin").get(f"/programs/{program.id}/launch"))
     assert Message.select().count() == 0  # looking is not launching
     assert client_as("marketer").post(f"/programs/{program.id}/launch").status_code == 403
     response = launch_as(manager, program)
