@@ -224,6 +224,46 @@ def test_a_launch_cut_short_and_then_cancelled_is_settled_without_writing_more(a
     assert fixture_channel.attempts(fixture_channel_on) == []
 
 
+def test_a_launch_whose_audience_cannot_be_read_is_undone_and_can_be_tried_again(app, make_program,
+                                                                                fixture_channel_on, monkeypatch):
+    """The audience query fails before anything is written: the user gets the error, the program is
+    ready again (not stuck sending with nothing to send), and a second launch works."""
+    program = make_program(contacts=add_contacts(AUDIENCE))
+
+    def unreadable(*args, **kwargs):
+        raise OperationalError("no such column: contact.bogus")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(launching, "snapshot_chunks", unreadable)
+        with pytest.raises(OperationalError):
+            launch(fresh(program))
+    program = fresh(program)
+    assert (program.status, program.launching, program.launched_at) == ("ready", False, None)
+    assert counts(program) == {}
+    assert launch(program).queued == AUDIENCE
+    run_worker(app)
+    assert_each_sent_once(fixture_channel_on, program)
+    assert fresh(program).status == "sent"
+
+
+def test_a_cancelled_launch_is_settled_without_reading_the_audience_again(app, make_program, fixture_channel_on,
+                                                                         monkeypatch):
+    """Cut short, then cancelled, while the audience query now fails: the reconciler still settles
+    it (the card stops waiting for it) instead of failing on that query at every pass."""
+    program = make_program(contacts=add_contacts(AUDIENCE))
+    cut_short(program, monkeypatch)
+    cancel(fresh(program))
+
+    def unreadable(*args, **kwargs):
+        raise OperationalError("no such column: contact.bogus")
+
+    monkeypatch.setattr(launching, "snapshot_chunks", unreadable)
+    assert reconcile(now=utcnow() + launching.STALE_AFTER + timedelta(seconds=1))["launches"] == 1
+    program = fresh(program)
+    assert (program.status, program.launching, program.error) == ("cancelled", False, "")
+    assert program.audience_size == CHUNK and counts(program) == {"cancelled": CHUNK}
+
+
 def test_a_scheduled_programs_chunks_wait_for_its_time(app, make_program, fixture_channel_on, enqueues):
     """Nothing of a scheduled program is queued or sent before its time; then everyone gets it once."""
     program = make_program(contacts=add_contacts(AUDIENCE), schedule_kind="at",

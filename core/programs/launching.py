@@ -35,6 +35,8 @@ def write_snapshot(program, channel):
     first chunks must not wait for the last.
     """
     counts = {"queued": 0, "skipped": {}}
+    if program.status not in LIVE:  # cancelled before the reconciler came: not even the audience is read
+        return counts, False
     for chunk in snapshot_chunks(program, channel):
         with db.atomic():
             # Guarded like every transition; it also tells the reconciler this launch is alive.
@@ -115,6 +117,15 @@ def _unlaunch(program):
     if undone:
         program.status, program.launching, program.launched_at, program.started_at = "ready", False, None, None
     return bool(undone)
+
+
+def undo_failed_launch(program):
+    """After launch() failed: back to ready if nothing was queued (see _unlaunch). Never raises, so
+    the launch's own error is the one reported (the database may be what failed)."""
+    try:
+        _unlaunch(program)
+    except Exception:  # noqa: BLE001 - the reconciler completes or undoes it later
+        log.exception("program #%s: the failed launch could not be undone", program.id)
 
 
 def complete_stale_launches(now):

@@ -10,7 +10,7 @@ from ..channels import UnknownChannel, get_channel
 from ..models import Message, Program, utcnow
 from .content import clean_variants
 from .errors import CHANNEL_NOT_INSTALLED
-from .launching import complete
+from .launching import complete, undo_failed_launch
 
 
 class TransitionRefused(ValueError):
@@ -72,7 +72,13 @@ def launch(program, actor=None, via="web"):
     began = ({"status": "scheduled"} if starts_at else {"status": "sending", "started_at": now})
     if not _transition(program, ("ready",), launched_at=now, launching=True, **began):
         raise TransitionRefused("already_launched", "this program has already been launched")
-    counts = complete(program, channel, actor, via)
+    try:
+        counts = complete(program, channel, actor, via)
+    except Exception:
+        # Before any message was queued (the audience query failed, say), the launch is undone and
+        # can be tried again; after, the reconciler completes it (launching.complete_stale_launches).
+        undo_failed_launch(program)
+        raise
     if program.status == "ready":  # nobody could be sent to: undone
         raise TransitionRefused("empty_audience", "nobody in this audience can be sent to: no one was queued",
                                 {"skipped": counts["skipped"]})

@@ -111,24 +111,31 @@ def joins_values():
     return is_postgres() or sqlite3.sqlite_version_info >= (3, 33)
 
 
+def _sent_update(provider_id, units, cost):
+    """The UPDATE … SET that marks a message accepted, its provider id, units and cost taken from
+    these SQL expressions. A receipt may have moved it on already, and the reconciler may have
+    marked it uncertain (keeping its token): a late "accepted" still fills in what the provider said."""
+    return (f'UPDATE "message" SET "status" = CASE WHEN "status" IN {HELD} THEN \'sent\' ELSE "status" END, '
+            f'"provider_id" = {provider_id}, "units" = {units}, "cost" = {cost}, "sent_at" = ?, "updated_at" = ?, '
+            f'"error" = CASE WHEN "status" IN {HELD} THEN \'\' ELSE "error" END, {LET_GO}')
+
+
+_SENT_ONE = f"{_sent_update('?', '?', '?')} {MINE}"
+_SENT_JOINED = (_sent_update('"v"."provider_id"', '"v"."units"', '"v"."cost"')
+                + ' FROM "v" WHERE "message"."id" = "v"."id" AND "lease_token" = ? AND "lease_token" <> \'\'')
+
+
 def _write_sent(token, sent, now):
     """Mark `sent` — (message id, provider id, units, cost) — sent, where still held under `token`."""
     if not joins_values():
-        executemany(f'UPDATE "message" SET "status" = CASE WHEN "status" IN {HELD} THEN \'sent\' ELSE "status" END, '
-                    '"provider_id" = ?, "units" = ?, "cost" = ?, "sent_at" = ?, "updated_at" = ?, '
-                    f'"error" = CASE WHEN "status" IN {HELD} THEN \'\' ELSE "error" END, {LET_GO} {MINE}',
-                    [(provider_id, used, cost, now, now, message_id, token)
-                     for message_id, provider_id, used, cost in sent])
+        executemany(_SENT_ONE, [(provider_id, used, cost, now, now, message_id, token)
+                                for message_id, provider_id, used, cost in sent])
         return
     for start in range(0, len(sent), SENT_ROWS):
         rows = sent[start:start + SENT_ROWS]
         # The casts type the VALUES columns for PostgreSQL, which reads a quoted literal as text.
-        write(f'WITH "v" ("id", "provider_id", "units", "cost") AS '
-              f'(VALUES {", ".join(["(?, ?, ?, CAST(? AS NUMERIC))"] * len(rows))}) '
-              f'UPDATE "message" SET "status" = CASE WHEN "status" IN {HELD} THEN \'sent\' ELSE "status" END, '
-              '"provider_id" = "v"."provider_id", "units" = "v"."units", "cost" = "v"."cost", "sent_at" = ?, '
-              f'"updated_at" = ?, "error" = CASE WHEN "status" IN {HELD} THEN \'\' ELSE "error" END, {LET_GO} '
-              'FROM "v" WHERE "message"."id" = "v"."id" AND "lease_token" = ? AND "lease_token" <> \'\'',
+        values = ", ".join(["(?, ?, ?, CAST(? AS NUMERIC))"] * len(rows))
+        write(f'WITH "v" ("id", "provider_id", "units", "cost") AS (VALUES {values}) {_SENT_JOINED}',
               [value for row in rows for value in row] + [now, now, token])
 
 
@@ -158,8 +165,6 @@ def apply_results(token, results, units, cost_per_unit, attempts, max_attempts, 
             failed.append((status, reason, error[:2000], now, now, result.message_id, token))
             outcome_ids[reason].append(result.message_id)
     with db.atomic():
-        # A receipt may have moved a message on already, and the reconciler may have marked it
-        # uncertain (keeping this token): a late "accepted" still fills in what the provider said.
         _write_sent(token, sent, now)
         executemany('UPDATE "message" SET "status" = \'queued\', "error" = ?, "next_attempt_at" = ?, '
                     f'"updated_at" = ?, {LET_GO} {MINE} AND "status" IN (\'sending\', \'handed\')', retry)
