@@ -253,6 +253,11 @@ def test_a_launch_error_keeps_its_detail_and_an_unknown_error_shows_as_it_is(cli
         Program.id == program.id).execute()
     card = card_of(manager, program)
     assert 'اجرای برنامه کامل نشد: <bdi dir="auto">database is locked &lt;main&gt;</bdi>' in card
+    # A detail that is itself another known error stays the detail of the launch error.
+    Program.update(error="the launch could not be completed: the sms channel is not installed").where(
+        Program.id == program.id).execute()
+    card = card_of(manager, program)
+    assert 'اجرای برنامه کامل نشد: <bdi dir="auto">the sms channel is not installed</bdi>' in card
     Program.update(error="the gateway said <b>no</b>").where(Program.id == program.id).execute()
     card = card_of(manager, program)
     assert "the gateway said &lt;b&gt;no&lt;/b&gt;" in card and "<b>no</b>" not in card
